@@ -1,0 +1,85 @@
+//! Where messages go: an SMTP relay (pooled lettre transport), `.eml` files
+//! in an outbox folder when no SMTP URL is set, or memory for unit tests.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// A failed send, classified for the retry policy.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// True for 4xx replies, timeouts, refused or dropped connections:
+    /// worth another try later. False for 5xx (but 552) and client errors.
+    pub transient: bool,
+    pub message: String,
+}
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
+    Memory(Arc<Mutex<Vec<Message>>>),
+}
+
+impl Mailer {
+    /// An SMTP mailer for URLs like `smtp://user:pass@host:587?tls=required`.
+    pub fn smtp(url: &str, pool: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
+            .timeout(Some(timeout))
+            .pool_config(PoolConfig::new().max_size(pool))
+            .build();
+        Ok(Mailer::Smtp(transport))
+    }
+
+    pub fn outbox(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot create outbox {}: {e}", dir.display()))?;
+        Ok(Mailer::Outbox(dir))
+    }
+
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp(t) => t.send(message.clone()).await.map(|_| ()).map_err(classify),
+            Mailer::Outbox(dir) => write_eml(dir, message).await.map_err(|e| SendError {
+                transient: true,
+                message: format!("writing to the outbox failed: {e}"),
+            }),
+            Mailer::Memory(sent) => {
+                sent.lock().expect("not poisoned").push(message.clone());
+                Ok(())
+            }
+        }
+    }
+}
+
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let code = e.status().map(|c| c.to_string());
+    // RFC 5321 4.5.3.1.10: a 552 for too many recipients is really temporary.
+    let permanent = (e.is_permanent() && code.as_deref() != Some("552")) || e.is_client();
+    SendError {
+        transient: !permanent,
+        message: e.to_string(),
+    }
+}
+
+/// Writes `<outbox>/<time>-<message-id>.eml` through a temporary file, so a
+/// reader never sees half a message.
+async fn write_eml(dir: &std::path::Path, message: &Message) -> std::io::Result<()> {
+    let id = message
+        .headers()
+        .get_raw("Message-ID")
+        .unwrap_or("message")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect::<String>();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
+    let name = format!("{stamp}-{id}.eml");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&tmp, message.formatted()).await?;
+    tokio::fs::rename(&tmp, dir.join(name)).await
+}

@@ -1,0 +1,164 @@
+//! minijinja templates: the defaults are compiled into the binary, and a file
+//! of the same relative path in `HERALD_TEMPLATES_DIR` overrides one.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+/// The built-in templates, by name.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "pages/base.html",
+        include_str!("../../templates/pages/base.html"),
+    ),
+    (
+        "pages/index.html",
+        include_str!("../../templates/pages/index.html"),
+    ),
+    (
+        "pages/newsletter.html",
+        include_str!("../../templates/pages/newsletter.html"),
+    ),
+    (
+        "pages/pending.html",
+        include_str!("../../templates/pages/pending.html"),
+    ),
+    (
+        "pages/confirm.html",
+        include_str!("../../templates/pages/confirm.html"),
+    ),
+    (
+        "pages/confirmed.html",
+        include_str!("../../templates/pages/confirmed.html"),
+    ),
+    (
+        "pages/unsubscribe.html",
+        include_str!("../../templates/pages/unsubscribe.html"),
+    ),
+    (
+        "pages/unsubscribed.html",
+        include_str!("../../templates/pages/unsubscribed.html"),
+    ),
+    (
+        "pages/error.html",
+        include_str!("../../templates/pages/error.html"),
+    ),
+    (
+        "email/confirm/subject.txt",
+        include_str!("../../templates/email/confirm/subject.txt"),
+    ),
+    (
+        "email/confirm/body.txt",
+        include_str!("../../templates/email/confirm/body.txt"),
+    ),
+    (
+        "email/confirm/body.html",
+        include_str!("../../templates/email/confirm/body.html"),
+    ),
+];
+
+/// A rendered email, before it becomes a MIME message.
+#[derive(Debug, Clone)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Shared, cheap to clone. Autoescaping is on for `.html` files.
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl Templates {
+    /// Checks at start that every template (built-in or overridden) parses,
+    /// so a broken override fails the start rather than a signup.
+    pub fn new(override_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_loader(move |name| {
+            if let Some(dir) = &override_dir {
+                let safe = !name.split('/').any(|part| part == ".." || part.is_empty());
+                let path = dir.join(name);
+                if safe && path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, src)| (*src).to_string()))
+        });
+        env.add_global("site_name", "Herald");
+        for (name, _) in BUILTIN {
+            env.get_template(name)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
+        }
+        Ok(Self { env: Arc::new(env) })
+    }
+
+    pub fn render(&self, name: &str, ctx: impl Serialize) -> anyhow::Result<String> {
+        let tmpl = self.env.get_template(name)?;
+        Ok(tmpl.render(Value::from_serialize(ctx))?)
+    }
+
+    /// Renders `email/<name>/{subject.txt,body.txt,body.html}`.
+    pub fn render_email(&self, name: &str, ctx: impl Serialize) -> anyhow::Result<RenderedEmail> {
+        let ctx = Value::from_serialize(ctx);
+        let subject = self.render(&format!("email/{name}/subject.txt"), &ctx)?;
+        Ok(RenderedEmail {
+            // One line: a template can't smuggle a second header in.
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: self.render(&format!("email/{name}/body.txt"), &ctx)?,
+            html: self.render(&format!("email/{name}/body.html"), &ctx)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builtin_confirmation_has_link_and_no_markup_leaks() {
+        let t = Templates::new(None).unwrap();
+        let e = t
+            .render_email(
+                "confirm",
+                json!({"newsletters": [{"name": "Daily <b>"}], "confirm_url": "http://x/c?token=abc", "expires_in": "48 hours"}),
+            )
+            .unwrap();
+        assert!(e.subject.contains("Daily <b>"), "{}", e.subject);
+        assert!(e.text.contains("http://x/c?token=abc"));
+        assert!(e.html.contains("Daily &lt;b&gt;"));
+        assert!(!e.html.contains("Daily <b>"));
+    }
+
+    #[test]
+    fn override_folder_wins() {
+        let dir = std::env::temp_dir().join(format!("herald-tmpl-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("email/confirm")).unwrap();
+        std::fs::write(
+            dir.join("email/confirm/subject.txt"),
+            "Custom {{ expires_in }}",
+        )
+        .unwrap();
+        let t = Templates::new(Some(dir.clone())).unwrap();
+        let e = t
+            .render_email(
+                "confirm",
+                json!({"newsletters": [{"name": "D"}], "confirm_url": "u", "expires_in": "1 hour"}),
+            )
+            .unwrap();
+        assert_eq!(e.subject, "Custom 1 hour");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,140 @@
+//! Confirming a signup. GET shows a page whose button POSTs (mail scanners
+//! fetch links, so GET and HEAD never change anything); POST confirms.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde_json::json;
+
+use super::body::{self, Kind};
+use super::client::{client_ip, consent};
+use super::error::ApiError;
+use super::AppState;
+use crate::domain::token;
+use crate::store::{ConfirmOutcome, TokenState};
+
+/// The `token` parameter of the query string, if any.
+pub fn query_token(req: &HttpRequest) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The fields of a form body, or none for an empty body; 415 for a body of
+/// another type.
+pub async fn form_fields(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let bytes = body::read(req, payload, body::PUBLIC_LIMIT).await?;
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    match body::kind(req) {
+        Some(Kind::Form) => body::parse_form(&bytes),
+        // A multipart one-click body carries nothing we need.
+        Some(Kind::Multipart) => Ok(Vec::new()),
+        _ => Err(body::unsupported_type("application/x-www-form-urlencoded")),
+    }
+}
+
+fn missing_token(state: &AppState) -> HttpResponse {
+    state.error_page(
+        StatusCode::BAD_REQUEST,
+        "Link incomplete",
+        "This link is missing its token. Copy the whole link from the email.",
+        None,
+    )
+}
+
+fn unknown(state: &AppState) -> HttpResponse {
+    state.error_page(
+        StatusCode::NOT_FOUND,
+        "Link not recognised",
+        "This confirmation link is not valid. Copy the whole link from the email, or sign up again.",
+        Some(("/", "Sign up again")),
+    )
+}
+
+fn expired(state: &AppState) -> HttpResponse {
+    state.error_page(
+        StatusCode::GONE,
+        "Link expired",
+        "This confirmation link has expired. Please sign up again and we'll send you a new one.",
+        Some(("/", "Sign up again")),
+    )
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Some(raw) = query_token(&req) else {
+        return Ok(missing_token(&state));
+    };
+    let found = state
+        .store
+        .confirm_token_state(&token::hash(&raw), Utc::now())
+        .await?;
+    Ok(match found {
+        TokenState::Unknown => unknown(&state),
+        TokenState::Expired => expired(&state),
+        TokenState::Valid { email, pending } => {
+            let newsletters: Vec<_> = pending
+                .iter()
+                .map(|(_, slug, name)| json!({ "slug": slug, "name": name }))
+                .collect();
+            state.page(
+                StatusCode::OK,
+                "pages/confirm.html",
+                json!({ "token": raw, "email": email, "newsletters": newsletters }),
+            )
+        }
+    })
+}
+
+pub async fn confirm(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = form_fields(&req, payload).await?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    };
+    let raw = match query_token(&req).or_else(|| field("token").map(str::to_string)) {
+        Some(t) if !t.is_empty() => t,
+        _ => return Ok(missing_token(&state)),
+    };
+    // The page's form says `selected=1`, and then only the ticked
+    // newsletters count; a bare POST with the token confirms them all.
+    let only: Option<Vec<String>> = field("selected").map(|_| {
+        fields
+            .iter()
+            .filter(|(k, _)| k == "newsletter")
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    });
+    let ip = client_ip(&req, &state.config.trusted_proxies);
+    let consent = consent(&req, ip, "confirm");
+    let outcome = state
+        .store
+        .confirm(&token::hash(&raw), Utc::now(), only.as_deref(), &consent)
+        .await?;
+    Ok(match outcome {
+        ConfirmOutcome::Unknown => unknown(&state),
+        ConfirmOutcome::Expired => expired(&state),
+        ConfirmOutcome::Confirmed(subs) => {
+            let newsletters: Vec<_> = subs
+                .iter()
+                .map(|(id, name)| json!({ "name": name, "unsubscribe_url": state.unsubscribe_url(*id) }))
+                .collect();
+            state.page(
+                StatusCode::OK,
+                "pages/confirmed.html",
+                json!({ "newsletters": newsletters }),
+            )
+        }
+    })
+}

@@ -1,0 +1,152 @@
+//! HTTP routes: public pages and forms, the admin API. No SQL here.
+
+mod admin;
+pub use admin::check_newsletter;
+pub mod body;
+pub mod client;
+mod confirm;
+pub mod error;
+mod health;
+mod pages;
+mod subscriptions;
+mod unsubscribe;
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, Route};
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::domain::token::LinkSigner;
+use crate::email::Templates;
+use crate::store::Store;
+use client::RateLimiter;
+use error::ApiError;
+
+/// Everything a handler needs, shared by all workers of the HTTP server.
+pub struct AppState {
+    pub store: Store,
+    pub templates: Templates,
+    pub config: Arc<Config>,
+    pub limiter: RateLimiter,
+    pub links: LinkSigner,
+    /// Wakes the in-process delivery worker when mail is queued.
+    pub wake: Arc<Notify>,
+}
+
+impl AppState {
+    /// An HTML page; a template failure becomes a logged, opaque 500.
+    pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> HttpResponse {
+        match self.templates.render(name, ctx) {
+            Ok(html) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), template = name, "rendering failed");
+                HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("Internal server error")
+            }
+        }
+    }
+
+    /// The error page, with an optional link onwards.
+    pub fn error_page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        message: &str,
+        link: Option<(&str, &str)>,
+    ) -> HttpResponse {
+        let link = link.map(|(href, text)| serde_json::json!({ "href": href, "text": text }));
+        self.page(
+            status,
+            "pages/error.html",
+            serde_json::json!({ "status": status.as_u16(), "title": title, "message": message, "link": link }),
+        )
+    }
+
+    pub fn unsubscribe_url(&self, subscription_id: i64) -> String {
+        format!(
+            "{}/subscriptions/unsubscribe?token={}",
+            self.config.base_url,
+            self.links.unsubscribe_token(subscription_id)
+        )
+    }
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::method_not_allowed())
+}
+
+/// A resource whose other methods get 405 instead of 404.
+fn resource(path: &str, routes: Vec<Route>) -> actix_web::Resource {
+    let mut r = web::resource(path);
+    for route in routes {
+        r = r.route(route);
+    }
+    r.default_service(web::to(method_not_allowed))
+}
+
+/// GET and HEAD on the same handler (HEAD answers carry no body).
+macro_rules! get_head {
+    ($handler:expr) => {
+        vec![web::get().to($handler), web::head().to($handler)]
+    };
+}
+
+async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        return actix_web::ResponseError::error_response(&ApiError::not_found("no such route"));
+    }
+    state.error_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.",
+        Some(("/", "See all newsletters")),
+    )
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health", get_head!(health::health)))
+        .service(resource("/", get_head!(pages::index)))
+        .service(resource(
+            "/newsletters/{slug}",
+            get_head!(pages::newsletter),
+        ))
+        .service(resource(
+            "/subscriptions",
+            vec![web::post().to(subscriptions::subscribe)],
+        ))
+        .service(resource(
+            "/subscriptions/pending",
+            get_head!(pages::pending),
+        ))
+        .service(resource("/subscriptions/confirm", {
+            let mut r = get_head!(confirm::show);
+            r.push(web::post().to(confirm::confirm));
+            r
+        }))
+        .service(resource("/subscriptions/unsubscribe", {
+            let mut r = get_head!(unsubscribe::show);
+            r.push(web::post().to(unsubscribe::unsubscribe));
+            r
+        }))
+        .service(admin::scope())
+        .default_service(web::to(not_found));
+}
+
+/// Security headers for every answer: no sniffing, no framing, no referrer
+/// leaking tokens from confirm and unsubscribe URLs.
+pub fn default_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+}

@@ -1,0 +1,68 @@
+//! The public pages: every newsletter's signup box, one newsletter's page,
+//! and the "check your inbox" page.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+use crate::store::{Error, Newsletter};
+
+/// A signup form whose last submission was refused, to show again.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FormState {
+    pub slug: String,
+    pub email: String,
+    pub error: String,
+}
+
+pub fn render_index(
+    state: &AppState,
+    status: StatusCode,
+    newsletters: &[Newsletter],
+    form: Option<FormState>,
+) -> HttpResponse {
+    state.page(
+        status,
+        "pages/index.html",
+        json!({ "newsletters": newsletters, "form": form }),
+    )
+}
+
+pub fn render_newsletter(
+    state: &AppState,
+    status: StatusCode,
+    newsletter: &Newsletter,
+    form: Option<FormState>,
+) -> HttpResponse {
+    state.page(
+        status,
+        "pages/newsletter.html",
+        json!({ "newsletter": newsletter, "form": form }),
+    )
+}
+
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, super::ApiError> {
+    let newsletters = state.store.list_newsletters().await?;
+    Ok(render_index(&state, StatusCode::OK, &newsletters, None))
+}
+
+pub async fn newsletter(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, super::ApiError> {
+    match state.store.newsletter_by_slug(&slug).await {
+        Ok(n) => Ok(render_newsletter(&state, StatusCode::OK, &n, None)),
+        Err(Error::NotFound) => Ok(state.error_page(
+            StatusCode::NOT_FOUND,
+            "Newsletter not found",
+            "There is no newsletter at this address.",
+            Some(("/", "See all newsletters")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn pending(state: web::Data<AppState>) -> HttpResponse {
+    state.page(StatusCode::OK, "pages/pending.html", json!({}))
+}

@@ -1,0 +1,291 @@
+//! `POST /subscriptions`: a signup from an HTML form or a JSON client.
+//!
+//! Every accepted signup gets the same answer whatever the address's state
+//! (new, pending, confirmed, unsubscribed), and nothing is sent inline: the
+//! confirmation email is queued in the signup's own transaction.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::body::{self, Kind};
+use super::client::{client_ip, consent};
+use super::error::ApiError;
+use super::pages::{render_index, render_newsletter, FormState};
+use super::AppState;
+use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
+use crate::store::{NewMessage, Newsletter, SignupRequest};
+
+pub const INVALID_EMAIL: &str = "Please, enter correct email address";
+const MAX_NEWSLETTERS: usize = 50;
+
+/// The fields of a signup, whichever way they came.
+#[derive(Debug, Default)]
+struct Signup {
+    email: String,
+    name: Option<String>,
+    newsletters: Vec<String>,
+    website: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JsonSignup {
+    email: String,
+    name: Option<String>,
+    newsletter: Option<String>,
+    #[serde(default)]
+    newsletters: Vec<String>,
+    website: Option<String>,
+}
+
+fn from_form(fields: Vec<(String, String)>) -> Result<Signup, ApiError> {
+    let mut s = Signup::default();
+    let mut email = None;
+    for (k, v) in fields {
+        match k.as_str() {
+            "email" if email.is_none() => email = Some(v),
+            "name" => s.name = Some(v),
+            "newsletter" | "newsletters" => s.newsletters.push(v),
+            "website" => s.website = Some(v),
+            _ => {}
+        }
+    }
+    s.email = email.ok_or_else(|| ApiError::bad_request("the field `email` is required"))?;
+    Ok(s)
+}
+
+fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
+    let j: JsonSignup = body::parse_json(bytes)?;
+    let mut newsletters = j.newsletters;
+    newsletters.extend(j.newsletter);
+    Ok(Signup {
+        email: j.email,
+        name: j.name,
+        newsletters,
+        website: j.website,
+    })
+}
+
+/// The answer to every accepted signup (also a honeypot hit).
+fn accepted(kind: Kind) -> HttpResponse {
+    match kind {
+        Kind::Json => HttpResponse::Accepted().json(json!({ "status": "pending" })),
+        _ => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/subscriptions/pending"))
+            .finish(),
+    }
+}
+
+pub async fn subscribe(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = match body::kind(&req) {
+        Some(k @ (Kind::Form | Kind::Json)) => k,
+        _ => {
+            return Err(body::unsupported_type(
+                "application/x-www-form-urlencoded or application/json",
+            ))
+        }
+    };
+    let bytes = body::read(&req, payload, body::PUBLIC_LIMIT).await?;
+    let signup = match kind {
+        Kind::Json => from_json(&bytes)?,
+        _ => from_form(body::parse_form(&bytes)?)?,
+    };
+
+    let ip = client_ip(&req, &state.config.trusted_proxies);
+    state
+        .limiter
+        .check(ip)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    if signup
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
+        tracing::info!(?ip, "honeypot filled; signup dropped");
+        return Ok(accepted(kind));
+    }
+
+    let newsletters = resolve_newsletters(&state, &signup.newsletters).await?;
+    let email = match SubscriberEmail::parse(&signup.email) {
+        Ok(e) => e,
+        Err(reason) => {
+            tracing::debug!(%reason, "signup refused");
+            return Ok(invalid_email(&state, kind, &signup, &newsletters).await?);
+        }
+    };
+    let name = SubscriberName::parse(signup.name.as_deref().unwrap_or_default())
+        .map_err(|m| ApiError::unprocessable("invalid_name", m))?;
+
+    let channel = if kind == Kind::Json { "json" } else { "form" };
+    let consent = consent(&req, ip, channel);
+    let raw_token = token::generate();
+    let token_hash = token::hash(&raw_token);
+    let ids: Vec<i64> = newsletters.iter().map(|n| n.id).collect();
+    let now = Utc::now();
+    let config = &state.config;
+    let outcome = state
+        .store
+        .signup(
+            SignupRequest {
+                email: &email,
+                name: name.as_ref(),
+                newsletter_ids: &ids,
+                now,
+                cooldown: chrono::Duration::from_std(config.resend_cooldown)
+                    .map_err(anyhow::Error::from)?,
+                confirm_ttl: chrono::Duration::from_std(config.confirm_ttl)
+                    .map_err(anyhow::Error::from)?,
+                token_hash: &token_hash,
+                consent: &consent,
+            },
+            |pending| confirmation_email(&state, &email, &raw_token, pending),
+        )
+        .await?;
+    if outcome.email_queued {
+        state.wake.notify_one();
+    }
+    Ok(accepted(kind))
+}
+
+/// The newsletters asked for; 422 for an unknown or malformed one. With
+/// none named and exactly one newsletter existing, that one.
+async fn resolve_newsletters(
+    state: &AppState,
+    slugs: &[String],
+) -> Result<Vec<Newsletter>, ApiError> {
+    if slugs.len() > MAX_NEWSLETTERS {
+        return Err(ApiError::unprocessable(
+            "too_many_newsletters",
+            format!("at most {MAX_NEWSLETTERS} newsletters per signup"),
+        ));
+    }
+    if slugs.is_empty() {
+        let all = state.store.list_newsletters().await?;
+        if all.len() == 1 {
+            return Ok(all);
+        }
+        return Err(ApiError::unprocessable(
+            "newsletter_required",
+            "name the newsletter to subscribe to",
+        ));
+    }
+    let mut out: Vec<Newsletter> = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        if has_control(slug) {
+            return Err(ApiError::unprocessable(
+                "invalid_newsletter",
+                "control characters are not allowed",
+            ));
+        }
+        match state.store.newsletter_by_slug(slug.trim()).await {
+            Ok(n) => {
+                if !out.iter().any(|o| o.id == n.id) {
+                    out.push(n)
+                }
+            }
+            Err(crate::store::Error::NotFound) => {
+                return Err(ApiError::unprocessable(
+                    "unknown_newsletter",
+                    "there is no such newsletter",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// 422 "Please, enter correct email address": JSON, or the form's page again
+/// with the message next to the field and the typed value kept.
+async fn invalid_email(
+    state: &AppState,
+    kind: Kind,
+    signup: &Signup,
+    newsletters: &[Newsletter],
+) -> Result<HttpResponse, ApiError> {
+    if kind == Kind::Json {
+        return Err(ApiError::unprocessable("invalid_email", INVALID_EMAIL));
+    }
+    let typed: String = signup
+        .email
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(320)
+        .collect();
+    let form = |slug: &str| FormState {
+        slug: slug.to_string(),
+        email: typed.clone(),
+        error: INVALID_EMAIL.to_string(),
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let [one] = newsletters {
+        if signup.newsletters.len() == 1 {
+            return Ok(render_newsletter(state, status, one, Some(form(&one.slug))));
+        }
+    }
+    let all = state.store.list_newsletters().await?;
+    let slug = newsletters
+        .first()
+        .map(|n| n.slug.as_str())
+        .unwrap_or_default();
+    Ok(render_index(state, status, &all, Some(form(slug))))
+}
+
+/// Renders the confirmation email. It holds no text the requester typed (no
+/// name, not even the address), so a signup can't carry spam to a victim.
+fn confirmation_email(
+    state: &AppState,
+    email: &SubscriberEmail,
+    raw_token: &str,
+    pending: &[String],
+) -> anyhow::Result<NewMessage> {
+    let config = &state.config;
+    let confirm_url = format!(
+        "{}/subscriptions/confirm?token={raw_token}",
+        config.base_url
+    );
+    let names: Vec<_> = pending.iter().map(|n| json!({ "name": n })).collect();
+    let rendered = state.templates.render_email(
+        "confirm",
+        json!({
+            "newsletters": names,
+            "confirm_url": confirm_url,
+            "expires_in": human_duration(config.confirm_ttl),
+        }),
+    )?;
+    Ok(NewMessage {
+        kind: "confirm",
+        recipient: email.to_string(),
+        message_id: new_message_id(&config.from),
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: rendered.html,
+    })
+}
+
+/// A fresh `<random@sender-domain>`; it stays with the queued row, so a
+/// retried delivery carries the same one.
+pub fn new_message_id(from: &lettre::message::Mailbox) -> String {
+    format!("<{}@{}>", &token::generate()[..32], from.email.domain())
+}
+
+/// "48 hours", "10 minutes", "3 days".
+pub fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = if s >= 86400 && s % 86400 == 0 && s / 86400 > 2 {
+        (s / 86400, "day")
+    } else if s >= 3600 {
+        (s / 3600, "hour")
+    } else if s >= 60 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,81 @@
+//! Unsubscribing: GET shows a page with a button; POST unsubscribes, also as
+//! RFC 8058 one-click (`List-Unsubscribe=One-Click`, no cookies, no redirect).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde_json::json;
+
+use super::client::{client_ip, consent};
+use super::confirm::{form_fields, query_token};
+use super::error::ApiError;
+use super::AppState;
+use crate::store::Error;
+
+fn unknown(state: &AppState) -> HttpResponse {
+    state.error_page(
+        StatusCode::NOT_FOUND,
+        "Link not recognised",
+        "This unsubscribe link is not valid. Copy the whole link from the email.",
+        None,
+    )
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let Some(id) = query_token(&req).and_then(|t| state.links.verify_unsubscribe(&t)) else {
+        return Ok(unknown(&state));
+    };
+    match state.store.subscription_info(id).await {
+        Ok(info) => Ok(state.page(
+            StatusCode::OK,
+            "pages/unsubscribe.html",
+            json!({
+                "token": state.links.unsubscribe_token(id),
+                "newsletter": { "name": info.newsletter_name },
+                "email": info.email,
+                "already": info.status == "unsubscribed",
+            }),
+        )),
+        Err(Error::NotFound) => Ok(unknown(&state)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn unsubscribe(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = form_fields(&req, payload).await?;
+    let raw = query_token(&req).or_else(|| {
+        fields
+            .iter()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.trim().to_string())
+    });
+    let Some(id) = raw.and_then(|t| state.links.verify_unsubscribe(&t)) else {
+        return Ok(unknown(&state));
+    };
+    let ip = client_ip(&req, &state.config.trusted_proxies);
+    let one_click = fields
+        .iter()
+        .any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click");
+    let consent = consent(
+        &req,
+        ip,
+        if one_click {
+            "one-click"
+        } else {
+            "unsubscribe"
+        },
+    );
+    match state.store.unsubscribe(id, Utc::now(), &consent).await {
+        Ok(info) => Ok(state.page(
+            StatusCode::OK,
+            "pages/unsubscribed.html",
+            json!({ "newsletter": { "name": info.newsletter_name, "slug": info.newsletter_slug } }),
+        )),
+        Err(Error::NotFound) => Ok(unknown(&state)),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,149 @@
+//! Building and running the application: the database, the mailer, the HTTP
+//! server and the delivery worker, side by side in one process.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use secrecy::ExposeSecret;
+use tokio::sync::{watch, Notify};
+
+use crate::config::Config;
+use crate::delivery::{Worker, WorkerConfig};
+use crate::domain::token::{self, LinkSigner};
+use crate::email::{Mailer, Templates};
+use crate::routes::{self, client::RateLimiter, AppState};
+use crate::store::Store;
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(config.database_url.expose_secret()).await?;
+    store.migrate().await?;
+    tracing::info!(database = %config.database_url_redacted(), "database ready");
+    Ok(store)
+}
+
+/// The mailer the configuration asks for: SMTP, or `.eml` files.
+pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
+    match &config.smtp_url {
+        Some(url) => {
+            tracing::info!(smtp = %crate::config::redact_url(url.expose_secret()), "sending over SMTP");
+            Mailer::smtp(url.expose_secret(), config.smtp_pool, config.smtp_timeout)
+        }
+        None => {
+            tracing::info!(outbox = %config.outbox_dir.display(), "no SMTP URL: writing emails to the outbox folder");
+            Mailer::outbox(config.outbox_dir.clone())
+        }
+    }
+}
+
+/// A delivery worker for this process, with a unique id for its leases.
+pub fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Result<Worker> {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "herald".to_string());
+    Ok(Worker {
+        id: format!("{host}-{}-{}", std::process::id(), &token::generate()[..8]),
+        store,
+        mailer: Arc::new(mailer(config)?),
+        config: WorkerConfig {
+            from: config.from.clone(),
+            batch: config.smtp_pool.max(1) * 2,
+            lease: Duration::from_secs(120).max(config.smtp_timeout * 2),
+            retry_base: config.retry_base,
+            retry_max: config.retry_max,
+            retry_for: config.retry_for,
+            poll: config.worker_poll,
+        },
+        wake,
+    })
+}
+
+/// Creates the first admin token when there is none and none is configured,
+/// and prints it once to standard error.
+pub async fn ensure_admin_token(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if config.admin_token.is_some() || store.count_admin_tokens().await? > 0 {
+        return Ok(());
+    }
+    let raw = token::generate();
+    match store
+        .create_admin_token("initial", &token::hash(&raw))
+        .await
+    {
+        Ok(()) => eprintln!("admin token: {raw}"),
+        // Another process created it first.
+        Err(crate::store::Error::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    store: Store,
+    worker: tokio::task::JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Binds the listener and starts the worker; serving begins with
+    /// [`Application::run_until_stopped`].
+    pub async fn build(config: Config, store: Store) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let templates = Templates::new(config.templates_dir.clone())?;
+        let links = LinkSigner::new(
+            store
+                .secret("link_key", || token::generate().into_bytes())
+                .await?,
+        );
+        let wake = Arc::new(Notify::new());
+        let (stop, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(worker(&config, store.clone(), wake.clone())?.run(stop_rx));
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            templates,
+            limiter: RateLimiter::new(config.signup_rate),
+            config: Arc::new(config),
+            links,
+            wake,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(routes::default_headers())
+                .configure(routes::configure)
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server,
+            store,
+            worker,
+            stop,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM), then lets the worker
+    /// finish the messages in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(Duration::from_secs(30), self.worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery worker did not stop in time; its leases will expire");
+        }
+        self.store.close().await;
+        Ok(result?)
+    }
+}

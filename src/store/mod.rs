@@ -1,0 +1,156 @@
+//! The database: one `Store` with a SQLite and a PostgreSQL arm, picked by URL.
+//!
+//! Queries are written once with `$n` placeholders (SQLite understands them
+//! too) and run on either pool through [`both!`]; only where the dialects
+//! differ is there a `match`.
+
+mod admin_tokens;
+mod newsletters;
+mod queue;
+mod subscriptions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use admin_tokens::AdminToken;
+pub use newsletters::{NewNewsletter, Newsletter};
+pub use queue::{NewMessage, QueuedMessage};
+pub use subscriptions::{
+    ConfirmOutcome, ConsentContext, SignupOutcome, SignupRequest, SubscriberPage, SubscriberRow,
+    SubscriptionInfo, TokenState,
+};
+
+/// Runs the same expression on whichever pool the store holds.
+macro_rules! both {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use both;
+
+/// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so that two
+/// writers queue on the busy timeout instead of failing with "database is
+/// locked" when a read lock would have to be upgraded.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
+/// Storage errors that callers act on; everything else is `Other`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    Conflict,
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+impl Error {
+    /// Maps a unique-constraint violation to `Conflict`.
+    fn from_insert(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict,
+            _ => Error::Other(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens a pool for `sqlite://…` (file created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else {
+            anyhow::bail!("the database URL must start with sqlite:// or postgres://")
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Store::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Store::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        both!(self, p => p.close().await)
+    }
+
+    /// A cheap round trip, for `/health`.
+    pub async fn ping(&self) -> Result<()> {
+        both!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Returns the named secret, creating it with `make` the first time. Two
+    /// processes starting at once agree on one value.
+    pub async fn secret(&self, name: &str, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
+        let fresh = make();
+        both!(self, p => {
+            sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(&fresh)
+                .execute(p)
+                .await?;
+            let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(p)
+                .await?;
+            Ok(value)
+        })
+    }
+}

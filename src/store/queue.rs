@@ -1,0 +1,208 @@
+//! The durable outgoing-mail queue. Rows are claimed with a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer makes the
+//! one-statement claim atomic), sent with no transaction open, and their
+//! outcome recorded one message at a time.
+
+use chrono::{DateTime, Utc};
+
+use super::{both, Result, Store};
+
+/// A message to queue, rendered already.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub message_id: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// A claimed message, leased to one worker until `lease_until`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueuedMessage {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub message_id: String,
+    pub subject: String,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+const INSERT_SQL: &str = "INSERT INTO messages \
+    (kind, subscriber_id, recipient, message_id, subject, body_text, body_html, status, \
+     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8)";
+
+impl NewMessage {
+    /// Queues the message inside the caller's transaction.
+    pub(crate) async fn insert<'c, C>(
+        &self,
+        conn: C,
+        subscriber_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()>
+    where
+        C: QueueConn<'c>,
+    {
+        conn.insert_message(self, subscriber_id, now).await
+    }
+}
+
+/// A connection of either backend that can queue a message; keeps the
+/// insert written once without generic bounds on `Database`.
+pub(crate) trait QueueConn<'c> {
+    async fn insert_message(
+        self,
+        m: &NewMessage,
+        subscriber_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()>;
+}
+
+macro_rules! impl_queue_conn {
+    ($conn:ty) => {
+        impl<'c> QueueConn<'c> for &'c mut $conn {
+            async fn insert_message(
+                self,
+                m: &NewMessage,
+                subscriber_id: Option<i64>,
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<()> {
+                sqlx::query(INSERT_SQL)
+                    .bind(m.kind)
+                    .bind(subscriber_id)
+                    .bind(&m.recipient)
+                    .bind(&m.message_id)
+                    .bind(&m.subject)
+                    .bind(&m.body_text)
+                    .bind(&m.body_html)
+                    .bind(now)
+                    .execute(self)
+                    .await
+                    .map(|_| ())
+            }
+        }
+    };
+}
+impl_queue_conn!(sqlx::SqliteConnection);
+impl_queue_conn!(sqlx::PgConnection);
+
+const RETURNING: &str =
+    "RETURNING id, kind, recipient, message_id, subject, body_text, body_html, attempts, created_at";
+
+impl Store {
+    /// Leases up to `limit` due messages to `worker`: queued ones whose time
+    /// has come, and ones whose previous lease ran out (a crashed worker).
+    pub async fn claim_messages(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<QueuedMessage>> {
+        let pick = "SELECT id FROM messages WHERE \
+             (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) \
+             ORDER BY next_attempt_at, id LIMIT $4";
+        let sql = |lock: &str| {
+            format!(
+                "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
+                 attempts = attempts + 1 WHERE id IN ({pick}{lock}) {RETURNING}"
+            )
+        };
+        Ok(match self {
+            Store::Sqlite(p) => {
+                sqlx::query_as(&sql(""))
+                    .bind(lease_until)
+                    .bind(worker)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(p)
+                    .await?
+            }
+            Store::Postgres(p) => {
+                sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                    .bind(lease_until)
+                    .bind(worker)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(p)
+                    .await?
+            }
+        })
+    }
+
+    /// Records a delivery. The body is dropped: it may hold a live token.
+    pub async fn mark_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE messages SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
+             body_text = NULL, body_html = NULL WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Puts a message back in the queue after a temporary failure.
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE messages SET status = 'queued', next_attempt_at = $1, lease_until = NULL, \
+             last_error = $2 WHERE id = $3 AND worker_id = $4 AND status = 'sending'",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Gives up on a message (a permanent SMTP reply, or retried too long).
+    pub async fn mark_failed(&self, id: i64, worker: &str, error: &str) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE messages SET status = 'failed', lease_until = NULL, last_error = $1, \
+             body_text = NULL, body_html = NULL WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
+        )
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// When the next queued message falls due, if any: lets an idle worker
+    /// sleep exactly as long as it may.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(both!(self, p => sqlx::query_scalar(
+            "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM messages \
+             WHERE status IN ('queued', 'sending')",
+        )
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Counts of messages per status, for tests and metrics.
+    pub async fn message_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(both!(self, p => sqlx::query_as(
+            "SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status",
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+}

@@ -1,0 +1,367 @@
+//! Subscribers, their per-newsletter subscriptions, confirmation tokens and
+//! the consent log.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::queue::NewMessage;
+use super::{both, BeginWrite, Error, Result, Store};
+use crate::domain::{SubscriberEmail, SubscriberName};
+
+/// Where a consent event came from (GDPR art. 7 evidence).
+#[derive(Debug, Clone, Default)]
+pub struct ConsentContext {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The form or API that carried the request.
+    pub form: Option<String>,
+}
+
+pub struct SignupRequest<'a> {
+    pub email: &'a SubscriberEmail,
+    pub name: Option<&'a SubscriberName>,
+    pub newsletter_ids: &'a [i64],
+    pub now: DateTime<Utc>,
+    pub cooldown: chrono::Duration,
+    pub confirm_ttl: chrono::Duration,
+    /// Hash of the confirmation token that goes into the email, if one is sent.
+    pub token_hash: &'a str,
+    pub consent: &'a ConsentContext,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupOutcome {
+    /// Whether a confirmation email was queued (false within the cooldown or
+    /// when everything asked for is already confirmed).
+    pub email_queued: bool,
+}
+
+/// What a confirmation token leads to.
+#[derive(Debug)]
+pub enum TokenState {
+    Unknown,
+    Expired,
+    Valid {
+        email: String,
+        /// Newsletters (id, slug, name) still pending for that address.
+        pending: Vec<(i64, String, String)>,
+    },
+}
+
+#[derive(Debug)]
+pub enum ConfirmOutcome {
+    Unknown,
+    Expired,
+    /// The address's confirmed subscriptions after the change:
+    /// (subscription id, newsletter name).
+    Confirmed(Vec<(i64, String)>),
+}
+
+/// One subscription as the unsubscribe page needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionInfo {
+    pub id: i64,
+    pub email: String,
+    pub status: String,
+    pub newsletter_slug: String,
+    pub newsletter_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SubscriberRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubscriberPage {
+    pub subscribers: Vec<SubscriberRow>,
+    pub next: Option<String>,
+}
+
+const CONSENT_SQL: &str = "INSERT INTO consent_log \
+    (subscriber_id, newsletter_id, action, at, ip, user_agent, form) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+impl Store {
+    /// Records a signup in one transaction: the subscriber, a pending
+    /// subscription per newsletter (unsubscribed ones become pending again,
+    /// confirmed ones stay), the consent log and — unless the address had a
+    /// confirmation within the cooldown — one token and one queued email,
+    /// built by `render` from the names of every newsletter still pending.
+    /// Concurrent signups of one address serialise on the subscriber row, so
+    /// they cannot both queue an email.
+    pub async fn signup(
+        &self,
+        req: SignupRequest<'_>,
+        render: impl FnOnce(&[String]) -> anyhow::Result<NewMessage>,
+    ) -> anyhow::Result<SignupOutcome> {
+        let name = req.name.map(SubscriberName::as_str);
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let (subscriber_id, confirm_sent_at): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                "INSERT INTO subscribers (email, name, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (email) DO UPDATE SET name = COALESCE(subscribers.name, excluded.name) \
+                 RETURNING id, confirm_sent_at",
+            )
+            .bind(req.email.as_str())
+            .bind(name)
+            .bind(req.now)
+            .fetch_one(&mut *tx)
+            .await?;
+
+            let mut any_pending = false;
+            for &newsletter_id in req.newsletter_ids {
+                let status: String = sqlx::query_scalar(
+                    "INSERT INTO subscriptions \
+                     (subscriber_id, newsletter_id, status, created_at, updated_at) \
+                     VALUES ($1, $2, 'pending', $3, $3) \
+                     ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET \
+                       status = CASE WHEN subscriptions.status = 'unsubscribed' \
+                                THEN 'pending' ELSE subscriptions.status END, \
+                       updated_at = $3 \
+                     RETURNING status",
+                )
+                .bind(subscriber_id)
+                .bind(newsletter_id)
+                .bind(req.now)
+                .fetch_one(&mut *tx)
+                .await?;
+                if status == "pending" {
+                    any_pending = true;
+                    sqlx::query(CONSENT_SQL)
+                        .bind(subscriber_id)
+                        .bind(newsletter_id)
+                        .bind("requested")
+                        .bind(req.now)
+                        .bind(req.consent.ip.as_deref())
+                        .bind(req.consent.user_agent.as_deref())
+                        .bind(req.consent.form.as_deref())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+
+            let cooled = confirm_sent_at.is_none_or(|t| t + req.cooldown <= req.now);
+            let email_queued = any_pending && cooled;
+            if email_queued {
+                let names: Vec<String> = sqlx::query_scalar(
+                    "SELECT n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+                     WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL \
+                     ORDER BY n.id",
+                )
+                .bind(subscriber_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let message = render(&names)?;
+                sqlx::query(
+                    "INSERT INTO tokens (token_hash, purpose, subscriber_id, created_at, expires_at) \
+                     VALUES ($1, 'confirm', $2, $3, $4)",
+                )
+                .bind(req.token_hash)
+                .bind(subscriber_id)
+                .bind(req.now)
+                .bind(req.now + req.confirm_ttl)
+                .execute(&mut *tx)
+                .await?;
+                message.insert(&mut *tx, Some(subscriber_id), req.now).await?;
+                sqlx::query("UPDATE subscribers SET confirm_sent_at = $1 WHERE id = $2")
+                    .bind(req.now)
+                    .bind(subscriber_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(SignupOutcome { email_queued })
+        })
+    }
+
+    /// Looks a confirmation token up without changing anything.
+    pub async fn confirm_token_state(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenState> {
+        both!(self, p => {
+            let row: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT t.subscriber_id, s.email, t.expires_at FROM tokens t \
+                 JOIN subscribers s ON s.id = t.subscriber_id \
+                 WHERE t.token_hash = $1 AND t.purpose = 'confirm'",
+            )
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await?;
+            let Some((subscriber_id, email, expires_at)) = row else {
+                return Ok(TokenState::Unknown);
+            };
+            if expires_at <= now {
+                return Ok(TokenState::Expired);
+            }
+            let pending = sqlx::query_as(
+                "SELECT n.id, n.slug, n.name FROM subscriptions s \
+                 JOIN newsletters n ON n.id = s.newsletter_id \
+                 WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL \
+                 ORDER BY n.id",
+            )
+            .bind(subscriber_id)
+            .fetch_all(p)
+            .await?;
+            Ok(TokenState::Valid { email, pending })
+        })
+    }
+
+    /// Confirms the address's pending subscriptions (only the newsletters in
+    /// `only`, when given). Idempotent: confirming twice changes nothing more.
+    pub async fn confirm(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        only: Option<&[String]>,
+        consent: &ConsentContext,
+    ) -> Result<ConfirmOutcome> {
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT subscriber_id, expires_at FROM tokens \
+                 WHERE token_hash = $1 AND purpose = 'confirm'",
+            )
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((subscriber_id, expires_at)) = row else {
+                return Ok(ConfirmOutcome::Unknown);
+            };
+            if expires_at <= now {
+                return Ok(ConfirmOutcome::Expired);
+            }
+            let pending: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT s.id, s.newsletter_id, n.slug FROM subscriptions s \
+                 JOIN newsletters n ON n.id = s.newsletter_id \
+                 WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL",
+            )
+            .bind(subscriber_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (subscription_id, newsletter_id, slug) in pending {
+                if only.is_some_and(|o| !o.contains(&slug)) {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE subscriptions SET status = 'confirmed', confirmed_at = $1, \
+                     updated_at = $1 WHERE id = $2 AND status = 'pending'",
+                )
+                .bind(now)
+                .bind(subscription_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(CONSENT_SQL)
+                    .bind(subscriber_id)
+                    .bind(newsletter_id)
+                    .bind("confirmed")
+                    .bind(now)
+                    .bind(consent.ip.as_deref())
+                    .bind(consent.user_agent.as_deref())
+                    .bind(consent.form.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let confirmed = sqlx::query_as(
+                "SELECT s.id, n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+                 WHERE s.subscriber_id = $1 AND s.status = 'confirmed' ORDER BY n.id",
+            )
+            .bind(subscriber_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(ConfirmOutcome::Confirmed(confirmed))
+        })
+    }
+
+    pub async fn subscription_info(&self, subscription_id: i64) -> Result<SubscriptionInfo> {
+        both!(self, p => sqlx::query_as(
+            "SELECT s.id, sub.email, s.status, n.slug AS newsletter_slug, n.name AS newsletter_name \
+             FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id \
+             JOIN newsletters n ON n.id = s.newsletter_id WHERE s.id = $1",
+        )
+        .bind(subscription_id)
+        .fetch_optional(p)
+        .await)?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Unsubscribes; repeating it is harmless. `NotFound` if the subscription
+    /// is gone (e.g. the address was erased).
+    pub async fn unsubscribe(
+        &self,
+        subscription_id: i64,
+        now: DateTime<Utc>,
+        consent: &ConsentContext,
+    ) -> Result<SubscriptionInfo> {
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let changed: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $1, updated_at = $1 \
+                 WHERE id = $2 AND status <> 'unsubscribed' RETURNING subscriber_id, newsletter_id",
+            )
+            .bind(now)
+            .bind(subscription_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((subscriber_id, newsletter_id)) = changed {
+                sqlx::query(CONSENT_SQL)
+                    .bind(subscriber_id)
+                    .bind(newsletter_id)
+                    .bind("unsubscribed")
+                    .bind(now)
+                    .bind(consent.ip.as_deref())
+                    .bind(consent.user_agent.as_deref())
+                    .bind(consent.form.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        })?;
+        self.subscription_info(subscription_id).await
+    }
+
+    /// A page of a newsletter's subscribers ordered by subscription id; the
+    /// cursor is the last id seen, so rows added meanwhile are neither lost
+    /// nor repeated.
+    pub async fn list_subscribers(
+        &self,
+        newsletter_id: i64,
+        status: Option<&str>,
+        limit: u32,
+        after: i64,
+    ) -> Result<SubscriberPage> {
+        let mut rows: Vec<SubscriberRow> = both!(self, p => sqlx::query_as(
+            "SELECT s.id, sub.email, sub.name, s.status, s.created_at, s.confirmed_at, s.unsubscribed_at \
+             FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id \
+             WHERE s.newsletter_id = $1 AND ($2 IS NULL OR s.status = $2) AND s.id > $3 \
+             ORDER BY s.id LIMIT $4",
+        )
+        .bind(newsletter_id)
+        .bind(status)
+        .bind(after)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(p)
+        .await)?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        Ok(SubscriberPage {
+            subscribers: rows,
+            next,
+        })
+    }
+}
