@@ -91,6 +91,16 @@ impl Application {
     pub async fn build(config: Config, store: Store) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&config.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        Self::build_with_listener(config, store, listener).await
+    }
+
+    /// As [`Application::build`], on a listener bound already (tests bind
+    /// port 0 first, to know the base URL).
+    pub async fn build_with_listener(
+        config: Config,
+        store: Store,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let templates = Templates::new(config.templates_dir.clone())?;
         let links = LinkSigner::new(

@@ -1,0 +1,10 @@
+//! Black-box tests: a real server over HTTP, a real database (SQLite, or
+//! PostgreSQL with TEST_DATABASE_URL), mail through a real SMTP capture server.
+
+mod admin;
+mod helpers;
+mod input;
+mod pages;
+mod signup;
+mod smtp_outage;
+mod unsubscribe;

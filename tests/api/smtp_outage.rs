@@ -1,0 +1,79 @@
+//! The SMTP server down at signup and up later: the signup still answers at
+//! once, and exactly one email arrives once the server is back.
+
+use std::time::{Duration, Instant};
+
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::{emails_to, smtp_url, spawn_app_with, unique_email, wait_for_emails};
+
+/// Forwards connections on `listener` to the real capture server.
+async fn relay(listener: TcpListener) {
+    let target = smtp_url().trim_start_matches("smtp://").to_string();
+    loop {
+        let Ok((mut inbound, _)) = listener.accept().await else {
+            return;
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+async fn max_attempts(app: &crate::helpers::TestApp) -> i64 {
+    let sql = "SELECT COALESCE(MAX(attempts), 0) FROM messages";
+    match &app.store {
+        herald::store::Store::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        herald::store::Store::Postgres(p) => i64::from(
+            sqlx::query_scalar::<_, i32>(sql)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        ),
+    }
+}
+
+#[tokio::test]
+async fn signup_while_smtp_is_down_delivers_once_it_is_back() {
+    // A port with nothing listening: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let email = unique_email();
+
+    let started = Instant::now();
+    let r = app.signup(&email, &["daily"]).await;
+    assert_eq!(r.status(), 202);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the signup did not wait for SMTP"
+    );
+
+    // Wait for a few failed attempts; the message stays queued.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while max_attempts(&app).await < 3 {
+        assert!(Instant::now() < deadline, "no retries seen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.message_count("sent").await, 0);
+    assert_eq!(app.message_count("failed").await, 0);
+    assert!(emails_to(&email).await.is_empty());
+
+    // The server comes back.
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(relay(listener));
+    wait_for_emails(&email, 1).await;
+    app.wait_queue_drained().await;
+    assert_eq!(emails_to(&email).await.len(), 1);
+    assert_eq!(app.message_count("sent").await, 1);
+}
