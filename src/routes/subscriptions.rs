@@ -28,6 +28,8 @@ struct Signup {
     name: Option<String>,
     newsletters: Vec<String>,
     website: Option<String>,
+    /// Which of our pages held the form (`index`), to show it again on error.
+    page: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +51,7 @@ fn from_form(fields: Vec<(String, String)>) -> Result<Signup, ApiError> {
             "name" => s.name = Some(v),
             "newsletter" | "newsletters" => s.newsletters.push(v),
             "website" => s.website = Some(v),
+            "page" => s.page = Some(v),
             _ => {}
         }
     }
@@ -65,6 +68,7 @@ fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
         name: j.name,
         newsletters,
         website: j.website,
+        page: None,
     })
 }
 
@@ -122,8 +126,18 @@ pub async fn subscribe(
     let name = SubscriberName::parse(signup.name.as_deref().unwrap_or_default())
         .map_err(|m| ApiError::unprocessable("invalid_name", m))?;
 
-    let channel = if kind == Kind::Json { "json" } else { "form" };
-    let consent = consent(&req, ip, channel);
+    let channel = match (kind, signup.page.as_deref()) {
+        (Kind::Json, _) => "json".to_string(),
+        (_, Some("index")) => "form /".to_string(),
+        (_, _) => match signup.newsletters.as_slice() {
+            [one] => format!(
+                "form /newsletters/{}",
+                one.chars().take(64).collect::<String>()
+            ),
+            _ => "form".to_string(),
+        },
+    };
+    let consent = consent(&req, ip, &channel);
     let raw_token = token::generate();
     let token_hash = token::hash(&raw_token);
     let ids: Vec<i64> = newsletters.iter().map(|n| n.id).collect();
@@ -225,7 +239,7 @@ async fn invalid_email(
     };
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     if let [one] = newsletters {
-        if signup.newsletters.len() == 1 {
+        if signup.page.as_deref() != Some("index") {
             return Ok(render_newsletter(state, status, one, Some(form(&one.slug))));
         }
     }

@@ -120,3 +120,25 @@ async fn form_signup_redirects_to_the_pending_page() {
         Some("pending")
     );
 }
+
+#[tokio::test]
+async fn a_bad_address_on_the_index_form_shows_the_index_again_with_the_message() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily briefing").await;
+    app.add_newsletter("weekly", "Weekly review").await;
+    let r = app
+        .post_form(
+            "/subscriptions",
+            "email=oops%40nowhere&newsletter=weekly&page=index&website=",
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Daily briefing") && html.contains("Weekly review"));
+    assert_eq!(
+        html.matches("Please, enter correct email address").count(),
+        1
+    );
+    assert!(html.contains("value=\"oops@nowhere\""));
+    assert!(html.contains("aria-describedby=\"email-weekly-error\""));
+}

@@ -77,3 +77,58 @@ async fn signup_while_smtp_is_down_delivers_once_it_is_back() {
     assert_eq!(emails_to(&email).await.len(), 1);
     assert_eq!(app.message_count("sent").await, 1);
 }
+
+/// A one-connection-at-a-time SMTP server that refuses every recipient with
+/// 550, and counts the RCPT commands it saw.
+async fn rejecting_smtp(
+    listener: TcpListener,
+    rcpts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let rcpts = rcpts.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            let _ = write.write_all(b"220 reject.test ESMTP\r\n").await;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 reject.test\r\n",
+                    "RCPT" => {
+                        rcpts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        b"550 5.1.1 No such user here\r\n"
+                    }
+                    "QUIT" => {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    }
+                    _ => b"250 OK\r\n",
+                };
+                if write.write_all(reply).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_marks_the_message_failed_without_retrying() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let rcpts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    tokio::spawn(rejecting_smtp(listener, rcpts.clone()));
+    let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.add_newsletter("daily", "Daily").await;
+    assert_eq!(app.signup(&unique_email(), &["daily"]).await.status(), 202);
+
+    app.wait_queue_drained().await;
+    assert_eq!(app.message_count("failed").await, 1);
+    assert_eq!(app.message_count("sent").await, 0);
+    assert_eq!(max_attempts(&app).await, 1);
+    assert_eq!(rcpts.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
