@@ -120,7 +120,7 @@ pub async fn subscribe(
         Ok(e) => e,
         Err(reason) => {
             tracing::debug!(%reason, "signup refused");
-            return Ok(invalid_email(&state, kind, &signup, &newsletters).await?);
+            return invalid_email(&state, kind, &signup, &newsletters).await;
         }
     };
     let name = SubscriberName::parse(signup.name.as_deref().unwrap_or_default())
