@@ -33,6 +33,21 @@ pub enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import subscribers from a CSV file with a header row naming an
+    /// `email` (and optionally a `name`) column. Rows are pending and get a
+    /// confirmation email, sent by a running `herald serve` or `herald worker`.
+    Import {
+        /// The newsletter to import into.
+        slug: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Import as confirmed: they already agreed elsewhere (needs --consent).
+        #[arg(long, requires = "consent")]
+        confirmed: bool,
+        /// How they consented; kept in each one's consent log.
+        #[arg(long, requires = "confirmed")]
+        consent: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,7 +92,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             let (stop, stop_rx) = watch::channel(false);
             let task = tokio::spawn(
-                worker(&config, store, std::sync::Arc::new(Notify::new()))?.run(stop_rx),
+                worker(&config, store, std::sync::Arc::new(Notify::new()))
+                    .await?
+                    .run(stop_rx),
             );
             shutdown_signal().await;
             let _ = stop.send(true);
@@ -91,7 +108,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Newsletter(cmd) => newsletter(&config, cmd).await,
         Command::Token(cmd) => token_command(&config, cmd).await,
+        Command::Import {
+            slug,
+            file,
+            confirmed,
+            consent,
+        } => import(&config, &slug, &file, confirmed, consent.as_deref()).await,
     }
+}
+
+/// `herald import`: the same import as the admin API, straight into the
+/// database, with a progress bar by bytes read (on a terminal only).
+async fn import(
+    config: &Config,
+    slug: &str,
+    file: &std::path::Path,
+    confirmed: bool,
+    consent: Option<&str>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+    let mode = crate::import::Mode::new(confirmed, consent)
+        .map_err(|(_, message)| anyhow::anyhow!("{message}"))?;
+    let input = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let store = open_store(config).await?;
+    let templates = crate::email::Templates::new(config.templates_dir.clone())?;
+    let newsletter = store.newsletter_by_slug(slug).await.map_err(|e| match e {
+        Error::NotFound => anyhow::anyhow!("no newsletter `{slug}`"),
+        e => e.into(),
+    })?;
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(size), target).with_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")?,
+    );
+    let importer = crate::import::Importer {
+        store: &store,
+        templates: &templates,
+        config,
+        newsletter: &newsletter,
+        mode,
+        wake: None,
+    };
+    let result = importer.run(bar.wrap_read(input)).await;
+    bar.finish_and_clear();
+    let summary = result?;
+    println!(
+        "imported {}, skipped {}, invalid {}",
+        summary.imported, summary.skipped, summary.invalid_total
+    );
+    const SHOWN: usize = 20;
+    for row in summary.invalid.iter().take(SHOWN) {
+        println!("  line {}: {:?}: {}", row.line, row.value, row.reason);
+    }
+    if summary.invalid_total > SHOWN as u64 {
+        println!("  … and {} more", summary.invalid_total - SHOWN as u64);
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Result<()> {
@@ -109,6 +190,7 @@ async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Result<(
                     slug: &slug,
                     name: name.trim(),
                     description: description.trim(),
+                    ..Default::default()
                 })
                 .await
                 .map_err(|e| match e {

@@ -35,6 +35,11 @@ pub const KEYS: &[&str] = &[
     "retry_max",
     "worker_poll",
     "smtp_timeout",
+    "purge_after",
+    "purge_interval",
+    "feeds_allow_private",
+    "feed_timeout",
+    "feed_max_bytes",
 ];
 
 /// A limit of `count` events per `per`.
@@ -70,6 +75,18 @@ pub struct Config {
     /// How often an idle worker looks for due messages.
     pub worker_poll: Duration,
     pub smtp_timeout: Duration,
+    /// Pending subscriptions are removed this long after their link expired.
+    pub purge_after: Duration,
+    /// How often the purge runs.
+    pub purge_interval: Duration,
+    /// Lets feeds live on loopback, private and link-local addresses. Off by
+    /// default, so an admin token can't be used to probe the internal network.
+    pub feeds_allow_private: bool,
+    /// Connect-plus-download limit for one feed fetch, so a slow server
+    /// can't hold a poll forever.
+    pub feed_timeout: Duration,
+    /// A feed response larger than this is refused while it streams in.
+    pub feed_max_bytes: u64,
 }
 
 impl Config {
@@ -146,6 +163,13 @@ impl Config {
             retry_max: dur("retry_max", "1h")?,
             worker_poll: dur("worker_poll", "1s")?,
             smtp_timeout: dur("smtp_timeout", "60s")?,
+            purge_after: dur("purge_after", "30d")?,
+            purge_interval: dur("purge_interval", "1h")?,
+            feeds_allow_private: parse_bool(get("feeds_allow_private").unwrap_or("false"))
+                .context("invalid `feeds_allow_private`")?,
+            feed_timeout: dur("feed_timeout", "15s")?,
+            feed_max_bytes: parse_size(get("feed_max_bytes").unwrap_or("5MiB"))
+                .context("invalid `feed_max_bytes`")?,
         })
     }
 
@@ -214,6 +238,33 @@ pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
+/// Parses `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), as
+/// environment variables spell booleans all of these ways.
+pub fn parse_bool(s: &str) -> anyhow::Result<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => bail!("`{other}` is not true or false"),
+    }
+}
+
+/// Parses a byte count: `5242880`, `512KiB`, `5MiB` (`K`/`KB` and `M`/`MB`
+/// are read as the binary units too).
+pub fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| anyhow!("`{s}` is not a size"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        other => bail!("unknown size unit `{other}` (use KiB or MiB)"),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| anyhow!("`{s}` is too large"))
+}
+
 /// Parses `10/min`, `5/s`, `100/h`; `0` means no limit.
 pub fn parse_rate(s: &str) -> anyhow::Result<Option<Rate>> {
     let s = s.trim();
@@ -261,6 +312,20 @@ mod tests {
         assert_eq!(parse_duration("7").unwrap(), Duration::from_secs(7));
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn sizes_and_booleans() {
+        assert_eq!(parse_size("5MiB").unwrap(), 5 * 1024 * 1024);
+        assert_eq!(parse_size("512 KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("5GiB").is_err() && parse_size("MiB").is_err());
+        assert!(parse_bool("TRUE").unwrap() && !parse_bool("0").unwrap());
+        assert!(parse_bool("maybe").is_err());
+        let c = Config::from_values(&BTreeMap::new()).unwrap();
+        assert!(!c.feeds_allow_private);
+        assert_eq!(c.feed_timeout, Duration::from_secs(15));
+        assert_eq!(c.feed_max_bytes, 5 * 1024 * 1024);
     }
 
     #[test]

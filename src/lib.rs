@@ -3,8 +3,11 @@
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod digest;
 pub mod domain;
 pub mod email;
+pub mod feeds;
+pub mod import;
 pub mod routes;
 pub mod startup;
 pub mod store;

@@ -1,5 +1,5 @@
 //! Building and running the application: the database, the mailer, the HTTP
-//! server and the delivery worker, side by side in one process.
+//! server, the delivery worker and the feed poller, side by side in one process.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::delivery::{Worker, WorkerConfig};
 use crate::domain::token::{self, LinkSigner};
 use crate::email::{Mailer, Templates};
+use crate::feeds::{Poller, PollerConfig};
 use crate::routes::{self, client::RateLimiter, AppState};
 use crate::store::Store;
 
@@ -39,7 +40,12 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
 }
 
 /// A delivery worker for this process, with a unique id for its leases.
-pub fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Result<Worker> {
+pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Result<Worker> {
+    let links = LinkSigner::new(
+        store
+            .secret("link_key", || token::generate().into_bytes())
+            .await?,
+    );
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "herald".to_string());
     Ok(Worker {
         id: format!("{host}-{}-{}", std::process::id(), &token::generate()[..8]),
@@ -53,8 +59,11 @@ pub fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Resul
             retry_max: config.retry_max,
             retry_for: config.retry_for,
             poll: config.worker_poll,
+            base_url: config.base_url.clone(),
         },
         wake,
+        links,
+        digests: Default::default(),
     })
 }
 
@@ -75,6 +84,26 @@ pub async fn ensure_admin_token(store: &Store, config: &Config) -> anyhow::Resul
         Err(e) => return Err(e.into()),
     }
     Ok(())
+}
+
+/// Every `interval`, removes pending subscriptions whose link expired more
+/// than `purge_after` ago, so spam signups don't pile up.
+async fn purge_loop(store: Store, config: Arc<Config>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = chrono::Utc::now();
+        let age = config.confirm_ttl + config.purge_after;
+        if let Ok(age) = chrono::Duration::from_std(age) {
+            match store.purge_pending(now - age, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "purged stale pending subscriptions"),
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(config.purge_interval) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 pub struct Application {
@@ -110,12 +139,20 @@ impl Application {
         );
         let wake = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(worker(&config, store.clone(), wake.clone())?.run(stop_rx));
+        let worker = tokio::spawn(
+            worker(&config, store.clone(), wake.clone())
+                .await?
+                .run(stop_rx.clone()),
+        );
+        let config = Arc::new(config);
+        let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
+        tokio::spawn(poller.run(stop_rx.clone()));
+        tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx));
         let state = web::Data::new(AppState {
             store: store.clone(),
             templates,
             limiter: RateLimiter::new(config.signup_rate),
-            config: Arc::new(config),
+            config,
             links,
             wake,
         });

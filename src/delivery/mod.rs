@@ -1,7 +1,8 @@
 //! The queue worker: claim due messages with a lease, send each with no
 //! transaction open, and record each outcome as soon as it is known.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,8 +11,10 @@ use lettre::message::Mailbox;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 
-use crate::email::{build_message, Mailer};
-use crate::store::{QueuedMessage, Store};
+use crate::digest::personalise;
+use crate::domain::token::LinkSigner;
+use crate::email::{build_message, Mailer, Outgoing, SendError};
+use crate::store::{DigestBody, QueuedMessage, Store};
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -24,6 +27,8 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     pub retry_for: Duration,
     pub poll: Duration,
+    /// Absolute base of the unsubscribe links in digests.
+    pub base_url: String,
 }
 
 pub struct Worker {
@@ -33,6 +38,18 @@ pub struct Worker {
     pub config: WorkerConfig,
     /// Poked when a message is queued, so it goes out without waiting a poll.
     pub wake: Arc<Notify>,
+    /// Signs each digest recipient's unsubscribe link.
+    pub links: LinkSigner,
+    /// Rendered digests by id: one database read per digest, not per
+    /// recipient.
+    pub digests: Mutex<HashMap<i64, Arc<DigestBody>>>,
+}
+
+/// What to do with a claimed message.
+enum Prepared {
+    Send(Box<lettre::Message>),
+    /// A digest delivery whose reader is no longer subscribed.
+    Skip(String),
 }
 
 /// The delay before attempt `attempts + 1`: doubling from `base`, capped at
@@ -92,24 +109,131 @@ impl Worker {
             .claim_messages(&self.id, now, lease_until, self.config.batch)
             .await?;
         let n = batch.len();
+        let mut digests: Vec<i64> = batch.iter().filter_map(|m| m.digest_id).collect();
+        digests.dedup();
+        for d in digests {
+            self.store.mark_digest_sending(d).await?;
+        }
         futures_util::stream::iter(batch)
             .for_each_concurrent(self.config.batch as usize, |m| self.deliver(m))
             .await;
         Ok(n)
     }
 
+    async fn digest_body(&self, id: i64) -> anyhow::Result<Arc<DigestBody>> {
+        if let Some(b) = self.digests.lock().expect("not poisoned").get(&id) {
+            return Ok(b.clone());
+        }
+        let body = Arc::new(self.store.digest_body(id).await?);
+        let mut cache = self.digests.lock().expect("not poisoned");
+        if cache.len() > 64 {
+            cache.clear();
+        }
+        cache.insert(id, body.clone());
+        Ok(body)
+    }
+
+    /// Builds the MIME message: a confirmation from its stored body; a
+    /// digest from the digest's rendering with the reader's own unsubscribe
+    /// link and the list headers (RFC 2369, 2919, 8058).
+    async fn prepare(&self, m: &QueuedMessage) -> Result<Prepared, SendError> {
+        let permanent = |e: anyhow::Error| SendError {
+            transient: false,
+            message: format!("cannot build the message: {e:#}"),
+        };
+        let (Some(digest_id), Some(subscription_id)) = (m.digest_id, m.subscription_id) else {
+            let from = match &m.sender {
+                Some(s) => s.parse().map_err(|e| permanent(anyhow::Error::from(e)))?,
+                None => self.config.from.clone(),
+            };
+            let message = build_message(Outgoing {
+                from,
+                reply_to: m.reply_to.as_deref(),
+                to: &m.recipient,
+                subject: &m.subject,
+                message_id: &m.message_id,
+                text: m.body_text.as_deref().unwrap_or_default(),
+                html: m.body_html.as_deref().unwrap_or_default(),
+                headers: Vec::new(),
+            })
+            .map_err(permanent)?;
+            return Ok(Prepared::Send(Box::new(message)));
+        };
+        let transient = |e: anyhow::Error| SendError {
+            transient: true,
+            message: format!("reading the digest failed: {e:#}"),
+        };
+        let status = self
+            .store
+            .subscription_status(subscription_id)
+            .await
+            .map_err(|e| transient(e.into()))?;
+        if status.as_deref() != Some("confirmed") {
+            return Ok(Prepared::Skip(format!(
+                "subscription is {}",
+                status.as_deref().unwrap_or("gone")
+            )));
+        }
+        let d = self.digest_body(digest_id).await.map_err(transient)?;
+        let unsubscribe = format!(
+            "{}/subscriptions/unsubscribe?token={}",
+            self.config.base_url,
+            self.links.unsubscribe_token(subscription_id)
+        );
+        let (text, html) = personalise(&d.body_text, &d.body_html, &unsubscribe);
+        let from = match &d.from_address {
+            Some(address) => lettre::message::Mailbox::new(
+                d.from_name.clone(),
+                address
+                    .parse()
+                    .map_err(|e| permanent(anyhow::Error::from(e)))?,
+            ),
+            None => self.config.from.clone(),
+        };
+        let list_name = d.newsletter_name.replace(['"', '\\'], "");
+        let list_id = format!(
+            "\"{list_name}\" <{}.{}>",
+            d.newsletter_slug,
+            self.config.from.email.domain()
+        );
+        let message = build_message(Outgoing {
+            from,
+            reply_to: d.reply_to.as_deref(),
+            to: &m.recipient,
+            subject: &m.subject,
+            message_id: &m.message_id,
+            text: &text,
+            html: &html,
+            headers: vec![
+                ("List-Unsubscribe", format!("<{unsubscribe}>")),
+                (
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".to_string(),
+                ),
+                ("List-Id", list_id),
+            ],
+        })
+        .map_err(permanent)?;
+        Ok(Prepared::Send(Box::new(message)))
+    }
+
     async fn deliver(&self, m: QueuedMessage) {
-        let outcome = match build_message(&self.config.from, &m) {
-            Ok(msg) => self.mailer.send(&msg).await,
-            Err(e) => Err(crate::email::SendError {
-                transient: false,
-                message: format!("cannot build the message: {e:#}"),
-            }),
+        let outcome = match self.prepare(&m).await {
+            Ok(Prepared::Send(msg)) => self.mailer.send(&msg).await,
+            Ok(Prepared::Skip(reason)) => {
+                tracing::info!(id = m.id, %reason, "delivery skipped");
+                if let Err(e) = self.store.mark_skipped(m.id, &self.id, &reason).await {
+                    tracing::error!(id = m.id, error = %e, "recording a skip failed");
+                }
+                self.after(&m).await;
+                return;
+            }
+            Err(e) => Err(e),
         };
         let now = Utc::now();
         let recorded = match outcome {
             Ok(()) => {
-                tracing::info!(id = m.id, kind = %m.kind, "message sent");
+                tracing::debug!(id = m.id, kind = %m.kind, "message sent");
                 self.store.mark_sent(m.id, &self.id, now).await
             }
             Err(e) => {
@@ -130,6 +254,16 @@ impl Worker {
         if let Err(e) = recorded {
             // The lease runs out and the message is claimed again: at least once.
             tracing::error!(id = m.id, error = %e, "recording a delivery outcome failed");
+        }
+        self.after(&m).await;
+    }
+
+    /// A digest whose last delivery just ended is sent.
+    async fn after(&self, m: &QueuedMessage) {
+        if let Some(d) = m.digest_id {
+            if let Err(e) = self.store.finish_digest_if_done(d, Utc::now()).await {
+                tracing::warn!(digest = d, error = %e, "updating the digest's status failed");
+            }
         }
     }
 }

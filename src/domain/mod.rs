@@ -3,6 +3,7 @@
 mod email;
 mod name;
 mod slug;
+pub mod text;
 pub mod token;
 
 pub use email::{EmailError, SubscriberEmail};

@@ -1,10 +1,22 @@
 //! Turns a queued message into a MIME message.
 
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use crate::store::QueuedMessage;
+/// Everything a message is built from.
+pub struct Outgoing<'a> {
+    pub from: Mailbox,
+    pub reply_to: Option<&'a str>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub message_id: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    /// Extra headers such as `List-Unsubscribe`; the values are encoded by
+    /// lettre, so no CR or LF can start a header of its own.
+    pub headers: Vec<(&'static str, String)>,
+}
 
 /// Bodies always go out quoted-printable with CRLF line endings, so no
 /// content of ours (or a feed's) can end the SMTP DATA early with a bare LF
@@ -35,42 +47,54 @@ pub fn normalise_newlines(s: &str) -> String {
     out
 }
 
-pub fn build_message(from: &Mailbox, m: &QueuedMessage) -> anyhow::Result<Message> {
-    let to: Mailbox = m.recipient.parse()?;
-    let text = m.body_text.as_deref().unwrap_or_default();
-    let html = m.body_html.as_deref().unwrap_or_default();
-    Ok(Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(m.subject.clone())
-        .message_id(Some(m.message_id.clone()))
-        .date_now()
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(part(ContentType::TEXT_PLAIN, text))
-                .singlepart(part(ContentType::TEXT_HTML, html)),
-        )?)
+pub fn build_message(m: Outgoing<'_>) -> anyhow::Result<Message> {
+    let mut builder = Message::builder()
+        .from(m.from)
+        .to(m.to.parse()?)
+        .subject(m.subject)
+        .message_id(Some(m.message_id.to_string()))
+        .date_now();
+    if let Some(reply_to) = m.reply_to {
+        builder = builder.reply_to(reply_to.parse()?);
+    }
+    let mut message = builder.multipart(
+        MultiPart::alternative()
+            .singlepart(part(ContentType::TEXT_PLAIN, m.text))
+            .singlepart(part(ContentType::TEXT_HTML, m.html)),
+    )?;
+    for (name, value) in m.headers {
+        if value.chars().any(char::is_control) {
+            anyhow::bail!("header {name} holds a control character");
+        }
+        message.headers_mut().insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str(name),
+            value,
+        ));
+    }
+    Ok(message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn sample<'a>(text: &'a str, headers: Vec<(&'static str, String)>) -> Outgoing<'a> {
+        Outgoing {
+            from: "Herald <n@example.com>".parse().unwrap(),
+            reply_to: None,
+            to: "a@example.com",
+            subject: "Hi",
+            message_id: "<x@example.com>",
+            text,
+            html: "<p>x</p>\n.\n",
+            headers,
+        }
+    }
+
     #[test]
     fn bare_line_feeds_cannot_end_the_data() {
         assert_eq!(normalise_newlines("a\nb\rc\r\nd"), "a\r\nb\r\nc\r\nd");
-        let m = QueuedMessage {
-            id: 1,
-            kind: "confirm".into(),
-            recipient: "a@example.com".into(),
-            message_id: "<x@example.com>".into(),
-            subject: "Hi".into(),
-            body_text: Some("line\n.\nQUIT\n".into()),
-            body_html: Some("<p>x</p>\n.\n".into()),
-            attempts: 1,
-            created_at: chrono::Utc::now(),
-        };
-        let msg = build_message(&"Herald <n@example.com>".parse().unwrap(), &m).unwrap();
+        let msg = build_message(sample("line\n.\nQUIT\n", vec![])).unwrap();
         let raw = String::from_utf8(msg.formatted()).unwrap();
         assert!(raw.contains("Content-Transfer-Encoding: quoted-printable"));
         let bytes = raw.as_bytes();
@@ -82,5 +106,25 @@ mod tests {
             }
         }
         assert!(raw.contains("Message-ID: <x@example.com>"));
+    }
+
+    #[test]
+    fn list_headers_are_added_and_injection_refused() {
+        let headers = vec![
+            (
+                "List-Unsubscribe",
+                "<https://h.example/u?token=1-ab>".to_string(),
+            ),
+            (
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_string(),
+            ),
+        ];
+        let raw =
+            String::from_utf8(build_message(sample("x", headers)).unwrap().formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://h.example/u?token=1-ab>\r\n"));
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+        let evil = vec![("List-Id", "x\r\nBcc: victim@example.com".to_string())];
+        assert!(build_message(sample("x", evil)).is_err());
     }
 }

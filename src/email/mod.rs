@@ -1,9 +1,11 @@
 //! Outgoing email: templates, message building and the transports.
 
+mod confirmation;
 mod mailer;
 mod message;
 mod templates;
 
+pub use confirmation::{confirmation_message, human_duration, new_message_id};
 pub use mailer::{Mailer, SendError};
-pub use message::build_message;
+pub use message::{build_message, Outgoing};
 pub use templates::Templates;

@@ -57,6 +57,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "email/confirm/body.html",
         include_str!("../../templates/email/confirm/body.html"),
     ),
+    (
+        "email/digest/subject.txt",
+        include_str!("../../templates/email/digest/subject.txt"),
+    ),
+    (
+        "email/digest/body.txt",
+        include_str!("../../templates/email/digest/body.txt"),
+    ),
+    (
+        "email/digest/body.html",
+        include_str!("../../templates/email/digest/body.html"),
+    ),
 ];
 
 /// A rendered email, before it becomes a MIME message.
@@ -97,6 +109,18 @@ impl Templates {
                 .map(|(_, src)| (*src).to_string()))
         });
         env.add_global("site_name", "Herald");
+        // Escape what HTML needs (& < > " '), but leave `/` alone, so links
+        // stay readable in mail sources and spam filters' eyes.
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), minijinja::AutoEscape::Html) && !value.is_safe() {
+                if let Some(s) = value.as_str() {
+                    return out
+                        .write_str(&html_escape::encode_quoted_attribute(s))
+                        .map_err(minijinja::Error::from);
+                }
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         for (name, _) in BUILTIN {
             env.get_template(name)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;

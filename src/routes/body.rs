@@ -78,10 +78,42 @@ pub async fn read(
     Ok(body.freeze())
 }
 
-/// Form fields in order; repeated names stay repeated.
+/// Form fields in order; repeated names stay repeated. Strict: a broken
+/// `%` escape or bytes that aren't UTF-8 make the body unparsable (400),
+/// rather than being carried on as replacement characters.
 pub fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_bytes(bytes)
-        .map_err(|e| ApiError::bad_request(format!("invalid form: {e}")))
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((decode_component(k)?, decode_component(v)?))
+        })
+        .collect()
+}
+
+fn decode_component(raw: &[u8]) -> Result<String, ApiError> {
+    let bad = || ApiError::bad_request("invalid form: bad percent-encoding or not UTF-8");
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = raw.get(i + 1).copied().and_then(hex).ok_or_else(bad)?;
+                let lo = raw.get(i + 2).copied().and_then(hex).ok_or_else(bad)?;
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| bad())
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -98,4 +130,29 @@ pub async fn json<T: DeserializeOwned>(
         return Err(unsupported_type("application/json"));
     }
     parse_json(&read(req, payload, limit).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_strictly() {
+        let f =
+            parse_form(b"email=a%40b.example&newsletter=x&newsletter=y&name=Ada+L&flag").unwrap();
+        assert_eq!(f[0], ("email".into(), "a@b.example".into()));
+        assert_eq!(f[2].1, "y");
+        assert_eq!(f[3].1, "Ada L");
+        assert_eq!(f[4], ("flag".into(), String::new()));
+        assert_eq!(parse_form(b"name=J%C3%B6rg").unwrap()[0].1, "Jörg");
+        for bad in [
+            &b"name=Ada%FF"[..],
+            b"name=%ZZ",
+            b"name=%4",
+            b"name=\xff",
+            b"n=%+1",
+        ] {
+            assert!(parse_form(bad).is_err(), "{bad:?}");
+        }
+    }
 }

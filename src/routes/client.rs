@@ -21,15 +21,19 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     if !is_trusted(&peer) {
         return Some(peer);
     }
+    // Several headers count as one list, in order; read it from the right.
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
     let mut client = peer;
-    for value in req.headers().get_all("x-forwarded-for") {
-        let Ok(value) = value.to_str() else { break };
-        for hop in value.split(',').rev() {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(ip) if is_trusted(&ip) => client = ip,
-                Ok(ip) => return Some(ip),
-                Err(_) => return Some(client),
-            }
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(client),
         }
     }
     Some(client)
@@ -50,6 +54,7 @@ pub fn consent(req: &HttpRequest, ip: Option<IpAddr>, channel: &str) -> ConsentC
         ip: ip.map(|ip| ip.to_string()),
         user_agent: header(header::USER_AGENT).map(|ua| clean(ua, 300)),
         form: Some(form),
+        note: None,
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::body::{self, Kind};
 use super::client::{client_ip, consent};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::domain::token;
 use crate::store::{ConfirmOutcome, TokenState};
@@ -66,6 +66,14 @@ fn expired(state: &AppState) -> HttpResponse {
     )
 }
 
+#[utoipa::path(get, path = "/subscriptions/confirm", tag = "public",
+    params(("token" = Option<String>, Query, description = "The token from the email")),
+    responses(
+        (status = 200, description = "A page listing what would be confirmed, with a button that POSTs", content_type = "text/html", body = String),
+        (status = 400, description = "No token", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 410, description = "Expired token: sign up again", content_type = "text/html", body = String),
+    ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Some(raw) = query_token(&req) else {
         return Ok(missing_token(&state));
@@ -91,6 +99,28 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })
 }
 
+/// The confirm page's form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ConfirmForm {
+    token: Option<String>,
+    /// `1` when the form lists newsletters; then only the ticked ones count.
+    selected: Option<String>,
+    newsletter: Option<Vec<String>>,
+}
+
+#[utoipa::path(post, path = "/subscriptions/confirm", tag = "public",
+    params(("token" = Option<String>, Query, description = "The token (or send it in the form)")),
+    request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Confirmed (idempotent)", content_type = "text/html", body = String),
+        (status = 400, description = "No token, or a body that doesn't parse",
+            content((String = "text/html"), (ErrorBody = "application/json"))),
+        (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 410, description = "Expired token: sign up again", content_type = "text/html", body = String),
+        (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
+        (status = 415, description = "A body that isn't a form", body = ErrorBody),
+    ))]
 pub async fn confirm(
     req: HttpRequest,
     payload: web::Payload,

@@ -5,6 +5,15 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code, such as `invalid_email` or `unauthorized`.
+    pub error: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
@@ -95,6 +104,9 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        resp.json(serde_json::json!({ "error": code, "message": message }))
+        resp.json(ErrorBody {
+            error: code.to_string(),
+            message,
+        })
     }
 }

@@ -2,11 +2,13 @@
 
 mod admin;
 pub use admin::check_newsletter;
+pub use subscriptions::INVALID_EMAIL;
 pub mod body;
 pub mod client;
 mod confirm;
 pub mod error;
 mod health;
+pub mod openapi;
 mod pages;
 mod subscriptions;
 mod unsubscribe;
@@ -77,23 +79,38 @@ impl AppState {
     }
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::method_not_allowed())
-}
-
-/// A resource whose other methods get 405 instead of 404.
-fn resource(path: &str, routes: Vec<Route>) -> actix_web::Resource {
+/// A resource whose other methods get 405, with an `Allow` header naming
+/// the methods it has, instead of 404.
+fn resource(path: &str, routes: Vec<(&'static str, Route)>) -> actix_web::Resource {
+    let allow = routes
+        .iter()
+        .map(|(m, _)| *m)
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut r = web::resource(path);
-    for route in routes {
+    for (_, route) in routes {
         r = r.route(route);
     }
-    r.default_service(web::to(method_not_allowed))
+    r.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut resp =
+                actix_web::ResponseError::error_response(&ApiError::method_not_allowed());
+            if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(header::ALLOW, v);
+            }
+            resp
+        }
+    }))
 }
 
 /// GET and HEAD on the same handler (HEAD answers carry no body).
 macro_rules! get_head {
     ($handler:expr) => {
-        vec![web::get().to($handler), web::head().to($handler)]
+        vec![
+            ("GET", web::get().to($handler)),
+            ("HEAD", web::head().to($handler)),
+        ]
     };
 }
 
@@ -118,7 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .service(resource(
             "/subscriptions",
-            vec![web::post().to(subscriptions::subscribe)],
+            vec![("POST", web::post().to(subscriptions::subscribe))],
         ))
         .service(resource(
             "/subscriptions/pending",
@@ -126,14 +143,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .service(resource("/subscriptions/confirm", {
             let mut r = get_head!(confirm::show);
-            r.push(web::post().to(confirm::confirm));
+            r.push(("POST", web::post().to(confirm::confirm)));
             r
         }))
         .service(resource("/subscriptions/unsubscribe", {
             let mut r = get_head!(unsubscribe::show);
-            r.push(web::post().to(unsubscribe::unsubscribe));
+            r.push(("POST", web::post().to(unsubscribe::unsubscribe)));
             r
         }))
+        .service(resource(
+            "/api/openapi.json",
+            get_head!(openapi::openapi_json),
+        ))
         .service(admin::scope())
         .default_service(web::to(not_found));
 }

@@ -42,11 +42,16 @@ pub fn render_newsletter(
     )
 }
 
+#[utoipa::path(get, path = "/", tag = "public",
+    responses((status = 200, description = "Every newsletter with its signup form", content_type = "text/html", body = String)))]
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, super::ApiError> {
     let newsletters = state.store.list_newsletters().await?;
     Ok(render_index(&state, StatusCode::OK, &newsletters, None))
 }
 
+#[utoipa::path(get, path = "/newsletters/{slug}", tag = "public",
+    params(("slug" = String, Path, description = "The newsletter's slug")),
+    responses((status = 200, description = "The newsletter's signup page", content_type = "text/html", body = String), (status = 404, description = "No such newsletter", content_type = "text/html", body = String)))]
 pub async fn newsletter(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -63,6 +68,8 @@ pub async fn newsletter(
     }
 }
 
+#[utoipa::path(get, path = "/subscriptions/pending", tag = "public",
+    responses((status = 200, description = "Thank you for signing up; check your inbox", content_type = "text/html", body = String)))]
 pub async fn pending(state: web::Data<AppState>) -> HttpResponse {
     state.page(StatusCode::OK, "pages/pending.html", json!({}))
 }

@@ -8,15 +8,15 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::body::{self, Kind};
 use super::client::{client_ip, consent};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
 use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
-use crate::store::{NewMessage, Newsletter, SignupRequest};
+use crate::email::confirmation_message;
+use crate::store::{Newsletter, SignupRequest};
 
 pub const INVALID_EMAIL: &str = "Please, enter correct email address";
 const MAX_NEWSLETTERS: usize = 50;
@@ -32,14 +32,40 @@ struct Signup {
     page: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct JsonSignup {
+/// A JSON signup.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct JsonSignup {
+    /// The reader's address.
     email: String,
+    /// An optional display name (never used in the confirmation email).
     name: Option<String>,
+    /// One newsletter's slug; with none named and one newsletter existing, that one.
     newsletter: Option<String>,
+    /// Several newsletters' slugs: one confirmation email covers them all.
     #[serde(default)]
     newsletters: Vec<String>,
+    /// A honeypot: leave it empty.
     website: Option<String>,
+}
+
+/// An HTML form signup (repeat `newsletter` for several).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FormSignup {
+    email: String,
+    name: Option<String>,
+    newsletter: Option<Vec<String>>,
+    /// A honeypot: leave it empty.
+    website: Option<String>,
+    /// `index` when the form sat on the index page.
+    page: Option<String>,
+}
+
+/// The answer to an accepted JSON signup.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    /// Always `pending`, whatever the address's state.
+    status: String,
 }
 
 fn from_form(fields: Vec<(String, String)>) -> Result<Signup, ApiError> {
@@ -75,13 +101,32 @@ fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
 /// The answer to every accepted signup (also a honeypot hit).
 fn accepted(kind: Kind) -> HttpResponse {
     match kind {
-        Kind::Json => HttpResponse::Accepted().json(json!({ "status": "pending" })),
+        Kind::Json => HttpResponse::Accepted().json(Accepted {
+            status: "pending".to_string(),
+        }),
         _ => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/subscriptions/pending"))
             .finish(),
     }
 }
 
+#[utoipa::path(post, path = "/subscriptions", tag = "public",
+    request_body(content(
+        (JsonSignup = "application/json"),
+        (FormSignup = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 202, description = "Accepted (JSON): a confirmation email is on its way if one is due", body = Accepted),
+        (status = 303, description = "Accepted (form): see the pending page",
+            headers(("Location" = String, description = "/subscriptions/pending"))),
+        (status = 400, description = "The body doesn't parse or lacks `email`", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Neither a form nor JSON", body = ErrorBody),
+        (status = 422, description = "A refused value: \"Please, enter correct email address\" (a form gets its page again)",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 429, description = "Too many signups from this client", body = ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    ))]
 pub async fn subscribe(
     req: HttpRequest,
     payload: web::Payload,
@@ -158,7 +203,16 @@ pub async fn subscribe(
                 token_hash: &token_hash,
                 consent: &consent,
             },
-            |pending| confirmation_email(&state, &email, &raw_token, pending),
+            |pending| {
+                confirmation_message(
+                    &state.templates,
+                    config,
+                    email.as_str(),
+                    &raw_token,
+                    pending,
+                    &newsletters,
+                )
+            },
         )
         .await?;
     if outcome.email_queued {
@@ -249,57 +303,4 @@ async fn invalid_email(
         .map(|n| n.slug.as_str())
         .unwrap_or_default();
     Ok(render_index(state, status, &all, Some(form(slug))))
-}
-
-/// Renders the confirmation email. It holds no text the requester typed (no
-/// name, not even the address), so a signup can't carry spam to a victim.
-fn confirmation_email(
-    state: &AppState,
-    email: &SubscriberEmail,
-    raw_token: &str,
-    pending: &[String],
-) -> anyhow::Result<NewMessage> {
-    let config = &state.config;
-    let confirm_url = format!(
-        "{}/subscriptions/confirm?token={raw_token}",
-        config.base_url
-    );
-    let names: Vec<_> = pending.iter().map(|n| json!({ "name": n })).collect();
-    let rendered = state.templates.render_email(
-        "confirm",
-        json!({
-            "newsletters": names,
-            "confirm_url": confirm_url,
-            "expires_in": human_duration(config.confirm_ttl),
-        }),
-    )?;
-    Ok(NewMessage {
-        kind: "confirm",
-        recipient: email.to_string(),
-        message_id: new_message_id(&config.from),
-        subject: rendered.subject,
-        body_text: rendered.text,
-        body_html: rendered.html,
-    })
-}
-
-/// A fresh `<random@sender-domain>`; it stays with the queued row, so a
-/// retried delivery carries the same one.
-pub fn new_message_id(from: &lettre::message::Mailbox) -> String {
-    format!("<{}@{}>", &token::generate()[..32], from.email.domain())
-}
-
-/// "48 hours", "10 minutes", "3 days".
-pub fn human_duration(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    let (n, unit) = if s >= 86400 && s % 86400 == 0 && s / 86400 > 2 {
-        (s / 86400, "day")
-    } else if s >= 3600 {
-        (s / 3600, "hour")
-    } else if s >= 60 {
-        (s / 60, "minute")
-    } else {
-        (s, "second")
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::client::{client_ip, consent};
 use super::confirm::{form_fields, query_token};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::store::Error;
 
@@ -21,6 +21,12 @@ fn unknown(state: &AppState) -> HttpResponse {
     )
 }
 
+#[utoipa::path(get, path = "/subscriptions/unsubscribe", tag = "public",
+    params(("token" = Option<String>, Query, description = "The token from the email")),
+    responses(
+        (status = 200, description = "A page with a button that POSTs", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+    ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Some(id) = query_token(&req).and_then(|t| state.links.verify_unsubscribe(&t)) else {
         return Ok(unknown(&state));
@@ -41,6 +47,29 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }
 }
 
+/// An unsubscribe POST: the page's form, or RFC 8058 one-click.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UnsubscribeForm {
+    token: Option<String>,
+    /// `One-Click` from a mail client (RFC 8058).
+    #[schema(rename = "List-Unsubscribe")]
+    list_unsubscribe: Option<String>,
+}
+
+#[utoipa::path(post, path = "/subscriptions/unsubscribe", tag = "public",
+    params(("token" = Option<String>, Query, description = "The token from the email or the List-Unsubscribe header")),
+    request_body(content(
+        (UnsubscribeForm = "application/x-www-form-urlencoded"),
+        (UnsubscribeForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "Unsubscribed (idempotent; never a redirect)", content_type = "text/html", body = String),
+        (status = 400, description = "A body that doesn't parse", body = ErrorBody),
+        (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
+        (status = 415, description = "A body that isn't a form", body = ErrorBody),
+    ))]
 pub async fn unsubscribe(
     req: HttpRequest,
     payload: web::Payload,

@@ -4,7 +4,12 @@
 //! too) and run on either pool through [`both!`]; only where the dialects
 //! differ is there a `match`.
 
+mod addresses;
 mod admin_tokens;
+mod digests;
+mod feed_items;
+mod feeds;
+mod import;
 mod newsletters;
 mod queue;
 mod subscriptions;
@@ -16,7 +21,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use addresses::{erased_hash, AddressData};
 pub use admin_tokens::AdminToken;
+pub use digests::{Created, Digest, DigestAction, DigestBody, DigestFailure, NewDigest};
+pub use feed_items::{FeedItem, FeedItemPage, NewItem};
+pub use feeds::{DueFeed, Feed, NewFeed};
+pub use import::{BatchOutcome, Confirmation, ImportRow, ImportStatus, IMPORT_BATCH};
 pub use newsletters::{NewNewsletter, Newsletter};
 pub use queue::{NewMessage, QueuedMessage};
 pub use subscriptions::{

@@ -16,6 +16,9 @@ pub struct NewMessage {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
+    /// From and Reply-To when not the configured default sender.
+    pub sender: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 /// A claimed message, leased to one worker until `lease_until`.
@@ -28,13 +31,18 @@ pub struct QueuedMessage {
     pub subject: String,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
+    pub sender: Option<String>,
+    pub reply_to: Option<String>,
+    /// Set for a digest delivery, whose body is rendered at send time.
+    pub digest_id: Option<i64>,
+    pub subscription_id: Option<i64>,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
 }
 
 const INSERT_SQL: &str = "INSERT INTO messages \
-    (kind, subscriber_id, recipient, message_id, subject, body_text, body_html, status, \
-     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8)";
+    (kind, subscriber_id, recipient, message_id, subject, body_text, body_html, sender, reply_to, \
+     status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'queued', $8, $8)";
 
 impl NewMessage {
     /// Queues the message inside the caller's transaction.
@@ -80,6 +88,8 @@ macro_rules! impl_queue_conn {
                     .bind(&m.body_text)
                     .bind(&m.body_html)
                     .bind(now)
+                    .bind(&m.sender)
+                    .bind(&m.reply_to)
                     .execute(self)
                     .await
                     .map(|_| ())
@@ -91,7 +101,8 @@ impl_queue_conn!(sqlx::SqliteConnection);
 impl_queue_conn!(sqlx::PgConnection);
 
 const RETURNING: &str =
-    "RETURNING id, kind, recipient, message_id, subject, body_text, body_html, attempts, created_at";
+    "RETURNING id, kind, recipient, message_id, subject, body_text, body_html, sender, reply_to, \
+     digest_id, subscription_id, attempts, created_at";
 
 impl Store {
     /// Leases up to `limit` due messages to `worker`: queued ones whose time
@@ -103,8 +114,11 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<QueuedMessage>> {
+        // Deliveries of a paused or cancelled digest wait where they are.
         let pick = "SELECT id FROM messages WHERE \
-             (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3) \
+             ((status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)) \
+             AND (digest_id IS NULL OR EXISTS (SELECT 1 FROM digests d WHERE d.id = messages.digest_id \
+                  AND d.status IN ('queued', 'sending'))) \
              ORDER BY next_attempt_at, id LIMIT $4";
         let sql = |lock: &str| {
             format!(
@@ -158,8 +172,10 @@ impl Store {
         error: &str,
     ) -> Result<()> {
         both!(self, p => sqlx::query(
-            "UPDATE messages SET status = 'queued', next_attempt_at = $1, lease_until = NULL, \
-             last_error = $2 WHERE id = $3 AND worker_id = $4 AND status = 'sending'",
+            "UPDATE messages SET next_attempt_at = $1, lease_until = NULL, last_error = $2, \
+             status = CASE WHEN EXISTS (SELECT 1 FROM digests d WHERE d.id = messages.digest_id \
+                      AND d.status = 'cancelled') THEN 'cancelled' ELSE 'queued' END \
+             WHERE id = $3 AND worker_id = $4 AND status = 'sending'",
         )
         .bind(next_attempt_at)
         .bind(error)
@@ -186,12 +202,28 @@ impl Store {
         Ok(())
     }
 
+    /// Skips a digest delivery whose reader unsubscribed before its turn.
+    pub async fn mark_skipped(&self, id: i64, worker: &str, reason: &str) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE messages SET status = 'skipped', lease_until = NULL, last_error = $1 \
+             WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
+        )
+        .bind(reason)
+        .bind(id)
+        .bind(worker)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// When the next queued message falls due, if any: lets an idle worker
     /// sleep exactly as long as it may.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(both!(self, p => sqlx::query_scalar(
             "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM messages \
-             WHERE status IN ('queued', 'sending')",
+             WHERE status IN ('queued', 'sending') AND (digest_id IS NULL OR EXISTS \
+             (SELECT 1 FROM digests d WHERE d.id = messages.digest_id AND d.status IN ('queued', 'sending')))",
         )
         .fetch_one(p)
         .await)?)

@@ -15,6 +15,8 @@ pub struct ConsentContext {
     pub user_agent: Option<String>,
     /// The form or API that carried the request.
     pub form: Option<String>,
+    /// An admin's note on consent obtained elsewhere.
+    pub note: Option<String>,
 }
 
 pub struct SignupRequest<'a> {
@@ -67,7 +69,7 @@ pub struct SubscriptionInfo {
     pub newsletter_name: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SubscriberRow {
     #[serde(skip)]
     pub id: i64,
@@ -79,15 +81,34 @@ pub struct SubscriberRow {
     pub unsubscribed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriberPage {
     pub subscribers: Vec<SubscriberRow>,
+    /// The cursor for the next page (`after=`), or null on the last one.
     pub next: Option<String>,
 }
 
-const CONSENT_SQL: &str = "INSERT INTO consent_log \
-    (subscriber_id, newsletter_id, action, at, ip, user_agent, form) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// Appends to the consent log inside a transaction.
+macro_rules! log_consent {
+    ($tx:expr, $subscriber:expr, $newsletter:expr, $action:expr, $at:expr, $ctx:expr) => {
+        sqlx::query(
+            "INSERT INTO consent_log \
+             (subscriber_id, newsletter_id, action, at, ip, user_agent, form, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($subscriber)
+        .bind($newsletter)
+        .bind($action)
+        .bind($at)
+        .bind($ctx.ip.as_deref())
+        .bind($ctx.user_agent.as_deref())
+        .bind($ctx.form.as_deref())
+        .bind($ctx.note.as_deref())
+        .execute(&mut *$tx)
+        .await
+    };
+}
+pub(crate) use log_consent;
 
 impl Store {
     /// Records a signup in one transaction: the subscriber, a pending
@@ -135,16 +156,7 @@ impl Store {
                 .await?;
                 if status == "pending" {
                     any_pending = true;
-                    sqlx::query(CONSENT_SQL)
-                        .bind(subscriber_id)
-                        .bind(newsletter_id)
-                        .bind("requested")
-                        .bind(req.now)
-                        .bind(req.consent.ip.as_deref())
-                        .bind(req.consent.user_agent.as_deref())
-                        .bind(req.consent.form.as_deref())
-                        .execute(&mut *tx)
-                        .await?;
+                    log_consent!(tx, subscriber_id, newsletter_id, "requested", req.now, req.consent)?;
                 }
             }
 
@@ -260,16 +272,7 @@ impl Store {
                 .bind(subscription_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(CONSENT_SQL)
-                    .bind(subscriber_id)
-                    .bind(newsletter_id)
-                    .bind("confirmed")
-                    .bind(now)
-                    .bind(consent.ip.as_deref())
-                    .bind(consent.user_agent.as_deref())
-                    .bind(consent.form.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
+                log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
             }
             let confirmed = sqlx::query_as(
                 "SELECT s.id, n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
@@ -314,16 +317,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some((subscriber_id, newsletter_id)) = changed {
-                sqlx::query(CONSENT_SQL)
-                    .bind(subscriber_id)
-                    .bind(newsletter_id)
-                    .bind("unsubscribed")
-                    .bind(now)
-                    .bind(consent.ip.as_deref())
-                    .bind(consent.user_agent.as_deref())
-                    .bind(consent.form.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
+                log_consent!(tx, subscriber_id, newsletter_id, "unsubscribed", now, consent)?;
             }
             tx.commit().await?;
             Ok::<_, Error>(())

@@ -258,6 +258,15 @@ impl TestApp {
         }
     }
 
+    /// Waits until no message is leased (in flight), whatever is queued.
+    pub async fn wait_no_sending(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.message_count("sending").await > 0 {
+            assert!(Instant::now() < deadline, "messages stay in flight");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn message_count(&self, status: &str) -> i64 {
         self.store
             .message_counts()

@@ -2,7 +2,11 @@
 //! PostgreSQL with TEST_DATABASE_URL), mail through a real SMTP capture server.
 
 mod admin;
+mod admin_manage;
+mod digests;
+mod feeds;
 mod helpers;
+mod import;
 mod input;
 mod pages;
 mod signup;

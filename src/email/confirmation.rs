@@ -1,0 +1,84 @@
+//! The confirmation email, shared by signups, admin adds and imports.
+
+use serde_json::json;
+
+use super::Templates;
+use crate::config::Config;
+use crate::store::{NewMessage, Newsletter};
+
+/// Renders the confirmation for `recipient`, naming every newsletter in
+/// `pending`. It holds no text the requester typed (no name, not even the
+/// address), so a signup can't carry spam to a victim. The sender is the
+/// first of `newsletters` that has its own, else the configured one.
+pub fn confirmation_message(
+    templates: &Templates,
+    config: &Config,
+    recipient: &str,
+    raw_token: &str,
+    pending: &[String],
+    newsletters: &[Newsletter],
+) -> anyhow::Result<NewMessage> {
+    let confirm_url = format!(
+        "{}/subscriptions/confirm?token={raw_token}",
+        config.base_url
+    );
+    let names: Vec<_> = pending.iter().map(|n| json!({ "name": n })).collect();
+    let rendered = templates.render_email(
+        "confirm",
+        json!({
+            "newsletters": names,
+            "confirm_url": confirm_url,
+            "expires_in": human_duration(config.confirm_ttl),
+        }),
+    )?;
+    let own = newsletters.iter().find(|n| n.from_address.is_some());
+    Ok(NewMessage {
+        kind: "confirm",
+        recipient: recipient.to_string(),
+        message_id: new_message_id(&config.from),
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: rendered.html,
+        sender: own.and_then(Newsletter::sender),
+        reply_to: newsletters.iter().find_map(|n| n.reply_to.clone()),
+    })
+}
+
+/// A fresh `<random@sender-domain>`; it stays with the queued row, so a
+/// retried delivery carries the same one.
+pub fn new_message_id(from: &lettre::message::Mailbox) -> String {
+    format!(
+        "<{}@{}>",
+        &crate::domain::token::generate()[..32],
+        from.email.domain()
+    )
+}
+
+/// "48 hours", "10 minutes", "3 days".
+pub fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = if s >= 86400 && s % 86400 == 0 && s / 86400 > 2 {
+        (s / 86400, "day")
+    } else if s >= 3600 {
+        (s / 3600, "hour")
+    } else if s >= 60 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        use std::time::Duration;
+        assert_eq!(human_duration(Duration::from_secs(48 * 3600)), "48 hours");
+        assert_eq!(human_duration(Duration::from_secs(3 * 86400)), "3 days");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10 minutes");
+        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+    }
+}

@@ -1,0 +1,262 @@
+//! CSV import and export of a newsletter's subscribers. Both stream: the
+//! import feeds the request body chunk by chunk to the import core, the
+//! export writes one page of rows at a time, so neither holds a whole file.
+
+use std::io;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::Admin;
+use crate::import::{channel_reader, ChunkSender, ImportError, Importer, Mode};
+use crate::routes::body::unsupported_type;
+use crate::routes::{error::ApiError, AppState};
+use crate::store::SubscriberRow;
+
+/// The largest import body: far beyond any real list, small enough that a
+/// runaway upload stops.
+pub const IMPORT_LIMIT: u64 = 1 << 30;
+
+/// Rows per page of an export (the list route's maximum).
+const EXPORT_PAGE: u32 = 1000;
+
+/// Chunks of the body that may wait for the parser.
+const CHUNKS_IN_FLIGHT: usize = 16;
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    confirmed: Option<String>,
+    consent: Option<String>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("an import is at most {IMPORT_LIMIT} bytes"),
+    )
+}
+
+/// 415 unless the body is uncompressed `text/csv`.
+fn check_body(req: &HttpRequest) -> Result<(), ApiError> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if essence.as_deref() != Some("text/csv") {
+        return Err(unsupported_type("text/csv"));
+    }
+    if let Some(enc) = req.headers().get(header::CONTENT_ENCODING) {
+        if enc.as_bytes() != b"identity" {
+            return Err(unsupported_type("an uncompressed body"));
+        }
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > IMPORT_LIMIT) {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+/// `?confirmed=true|false|1|0`.
+fn flag(value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(str::trim) {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(_) => Err(ApiError::bad_request("`confirmed` is true or false")),
+    }
+}
+
+/// Why feeding the body stopped early.
+enum FeedError {
+    TooLarge,
+    Body,
+}
+
+/// Passes the body to the parser chunk by chunk, waiting while the channel
+/// is full (so a fast client is slowed to the database's pace). Stops
+/// quietly when the parser no longer listens.
+async fn feed(mut payload: web::Payload, tx: ChunkSender) -> Result<(), FeedError> {
+    let mut total: u64 = 0;
+    while let Some(chunk) = payload.next().await {
+        let (item, outcome) = match chunk {
+            Ok(chunk) => {
+                total += chunk.len() as u64;
+                if total > IMPORT_LIMIT {
+                    (
+                        Err(io::Error::other("the body is too large")),
+                        Err(FeedError::TooLarge),
+                    )
+                } else {
+                    (Ok(chunk), Ok(()))
+                }
+            }
+            Err(e) => (Err(io::Error::other(e.to_string())), Err(FeedError::Body)),
+        };
+        if tx.send(item).await.is_err() {
+            return Ok(());
+        }
+        outcome?;
+    }
+    Ok(())
+}
+
+/// Imports a CSV of subscribers (see [`crate::import`]); answers with the
+/// counts and the refused rows.
+pub async fn import(
+    _: Admin,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_body(&req)?;
+    let q: ImportQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
+    let mode = Mode::new(flag(q.confirmed.as_deref())?, q.consent.as_deref())
+        .map_err(|(code, message)| ApiError::unprocessable(code, message))?;
+    let newsletter = state.store.newsletter_by_slug(&slug).await?;
+    let importer = Importer {
+        store: &state.store,
+        templates: &state.templates,
+        config: &state.config,
+        newsletter: &newsletter,
+        mode,
+        wake: Some(&state.wake),
+    };
+    let (tx, reader) = channel_reader(CHUNKS_IN_FLIGHT);
+    let run = std::pin::pin!(importer.run(reader));
+    let fed = std::pin::pin!(feed(payload, tx));
+    // Once the import ends (also early, on a bad header) the rest of the
+    // body is not waited for.
+    let (result, fed) = match select(run, fed).await {
+        Either::Left((result, _)) => (result, None),
+        Either::Right((fed, run)) => (run.await, Some(fed)),
+    };
+    match result {
+        Ok(summary) => Ok(HttpResponse::Ok().json(summary)),
+        Err(ImportError::Csv(message)) => Err(ApiError::unprocessable("invalid_csv", message)),
+        Err(e @ ImportError::Read { .. }) => {
+            tracing::warn!(error = %e, newsletter = %newsletter.slug, "import cut short");
+            Err(match fed {
+                Some(Err(FeedError::TooLarge)) => too_large(),
+                Some(Err(FeedError::Body)) | Some(Ok(())) | None => {
+                    ApiError::bad_request(e.to_string())
+                }
+            })
+        }
+        Err(ImportError::Store(e)) => Err(ApiError::Internal(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    status: Option<String>,
+}
+
+const EXPORT_HEADER: [&str; 6] = [
+    "email",
+    "name",
+    "status",
+    "created_at",
+    "confirmed_at",
+    "unsubscribed_at",
+];
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_default()
+}
+
+/// One page of rows as CSV (with the header first when `header`).
+fn csv_page(rows: &[SubscriberRow], header: bool) -> Result<web::Bytes, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96 + 64));
+    let mut write = || -> csv::Result<()> {
+        if header {
+            w.write_record(EXPORT_HEADER)?;
+        }
+        for r in rows {
+            w.write_record([
+                r.email.as_str(),
+                r.name.as_deref().unwrap_or_default(),
+                r.status.as_str(),
+                &time(Some(r.created_at)),
+                &time(r.confirmed_at),
+                &time(r.unsubscribed_at),
+            ])?;
+        }
+        Ok(())
+    };
+    write().map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(web::Bytes::from(bytes))
+}
+
+/// Streams a newsletter's subscribers as CSV, one page of rows at a time;
+/// `?status=` filters as in the list. Errors before the first byte get a
+/// status code; a database failure later cuts the response short (and is
+/// logged), which a client sees as a truncated transfer.
+pub async fn export(
+    _: Admin,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let q: ExportQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
+    let status = q.status.filter(|s| !s.is_empty());
+    if let Some(s) = &status {
+        if !matches!(s.as_str(), "pending" | "confirmed" | "unsubscribed") {
+            return Err(ApiError::unprocessable(
+                "invalid_status",
+                "status is pending, confirmed or unsubscribed",
+            ));
+        }
+    }
+    let newsletter = state.store.newsletter_by_slug(&slug).await?;
+    let (store, newsletter_id) = (state.store.clone(), newsletter.id);
+    // State: the cursor, or None once the last page went out.
+    let pages = futures_util::stream::try_unfold(Some(0i64), move |after| {
+        let store = store.clone();
+        let status = status.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let rows = store
+                .export_page(newsletter_id, status.as_deref(), after, EXPORT_PAGE)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "export failed part-way");
+                    ApiError::from(e)
+                })?;
+            let bytes = csv_page(&rows, after == 0)?;
+            // A short page is the last one.
+            let next = match rows.last() {
+                Some(last) if rows.len() == EXPORT_PAGE as usize => Some(last.id),
+                _ => None,
+            };
+            Ok::<_, ApiError>(Some((bytes, next)))
+        }
+    });
+    let filename = format!("{}-subscribers.csv", newsletter.slug);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(pages))
+}

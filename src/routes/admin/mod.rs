@@ -1,0 +1,164 @@
+//! The admin API (`Authorization: Bearer TOKEN`): newsletters, their
+//! subscribers, one address's data, import and export.
+
+pub(crate) mod digests;
+pub(crate) mod feed_items;
+pub(crate) mod feeds;
+pub(crate) mod import;
+pub(crate) mod newsletters;
+pub(crate) mod subscribers;
+
+pub use newsletters::check_newsletter;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::Utc;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::{resource, AppState};
+use crate::domain::{token, SubscriberEmail};
+
+/// Proof that the request carried a valid admin token.
+pub struct Admin;
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Admin, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let bearer = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_string());
+        Box::pin(async move {
+            let (Some(state), Some(bearer)) = (state, bearer) else {
+                return Err(ApiError::unauthorized());
+            };
+            let hash = token::hash(&bearer);
+            if let Some(configured) = &state.config.admin_token {
+                // Compare digests, so the comparison time says nothing about the token.
+                let want = Sha256::digest(configured.expose_secret().as_bytes());
+                let got = Sha256::digest(bearer.as_bytes());
+                if want == got {
+                    return Ok(Admin);
+                }
+            }
+            if state.store.use_admin_token(&hash, Utc::now()).await? {
+                Ok(Admin)
+            } else {
+                Err(ApiError::unauthorized())
+            }
+        })
+    }
+}
+
+pub fn scope() -> actix_web::Scope {
+    web::scope("/api/admin")
+        .service(resource(
+            "/newsletters",
+            vec![
+                ("GET", web::get().to(newsletters::list)),
+                ("POST", web::post().to(newsletters::create)),
+            ],
+        ))
+        .service(resource(
+            "/newsletters/{slug}",
+            vec![
+                ("GET", web::get().to(newsletters::get)),
+                ("PATCH", web::patch().to(newsletters::update)),
+                ("DELETE", web::delete().to(newsletters::archive)),
+            ],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/subscribers",
+            vec![
+                ("GET", web::get().to(subscribers::list)),
+                ("POST", web::post().to(subscribers::add)),
+            ],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/subscribers/import",
+            vec![("POST", web::post().to(import::import))],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/subscribers/export",
+            vec![("GET", web::get().to(import::export))],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/subscribers/{email}",
+            vec![
+                ("GET", web::get().to(subscribers::get_one)),
+                ("PATCH", web::patch().to(subscribers::set_status)),
+            ],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/digests/preview",
+            vec![("GET", web::get().to(digests::preview))],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/digests",
+            vec![("POST", web::post().to(digests::create))],
+        ))
+        .service(resource(
+            "/digests/{id}",
+            vec![("GET", web::get().to(digests::get))],
+        ))
+        .service(resource(
+            "/digests/{id}/pause",
+            vec![("POST", web::post().to(digests::pause))],
+        ))
+        .service(resource(
+            "/digests/{id}/resume",
+            vec![("POST", web::post().to(digests::resume))],
+        ))
+        .service(resource(
+            "/digests/{id}/cancel",
+            vec![("POST", web::post().to(digests::cancel))],
+        ))
+        .service(resource(
+            "/feed-items",
+            vec![
+                ("GET", web::get().to(feed_items::list)),
+                ("POST", web::post().to(feed_items::create)),
+            ],
+        ))
+        .service(resource(
+            "/feed-items/{id}",
+            vec![("DELETE", web::delete().to(feed_items::delete))],
+        ))
+        .service(resource(
+            "/feeds",
+            vec![
+                ("GET", web::get().to(feeds::list)),
+                ("POST", web::post().to(feeds::create)),
+            ],
+        ))
+        .service(resource(
+            "/feeds/{id}",
+            vec![
+                ("GET", web::get().to(feeds::get)),
+                ("DELETE", web::delete().to(feeds::delete)),
+            ],
+        ))
+        .service(resource(
+            "/subscribers/{email}",
+            vec![
+                ("GET", web::get().to(subscribers::address)),
+                ("DELETE", web::delete().to(subscribers::erase)),
+            ],
+        ))
+}
+
+/// An address from a path, normalised; 422 when it can't be one.
+pub fn path_email(raw: &str) -> Result<SubscriberEmail, ApiError> {
+    SubscriberEmail::parse(raw)
+        .map_err(|_| ApiError::unprocessable("invalid_email", crate::routes::INVALID_EMAIL))
+}

@@ -1,0 +1,386 @@
+//! Digests: which items go into the next one, creating one with a delivery
+//! row per confirmed subscriber in one transaction, its progress, and
+//! pause, resume and cancel.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{both, BeginWrite, Error, Result, Store};
+
+/// A digest as the admin API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Digest {
+    pub id: i64,
+    pub newsletter: String,
+    /// queued, sending, paused, sent or cancelled
+    pub status: String,
+    pub subject: String,
+    pub items: i64,
+    pub recipients: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Unsubscribed before their turn, or cancelled.
+    pub skipped: i64,
+    pub pending: i64,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The last SMTP replies of failed deliveries (at most 20).
+    pub failures: Vec<DigestFailure>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DigestFailure {
+    pub recipient: String,
+    pub error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DigestRow {
+    id: i64,
+    newsletter: String,
+    status: String,
+    subject: String,
+    items: i32,
+    recipients: i32,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+/// What the worker needs to build each recipient's copy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DigestBody {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub newsletter_slug: String,
+    pub newsletter_name: String,
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub reply_to: Option<String>,
+}
+
+pub struct NewDigest<'a> {
+    pub newsletter_id: i64,
+    pub idempotency_key: Option<&'a str>,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub item_ids: &'a [i64],
+    pub now: DateTime<Utc>,
+    /// The domain of Message-IDs: `<digest-{id}-{subscriber}@domain>`.
+    pub message_domain: &'a str,
+}
+
+/// What became of a request to create a digest.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    New(i64),
+    /// The same idempotency key made this one before.
+    Existing(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAction {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl Store {
+    /// The items the next digest of a newsletter holds, newest first: those
+    /// for it (or for every newsletter), published by `now`, added or
+    /// published after the previous digest's cut-off, and in no earlier
+    /// digest of it.
+    pub async fn digest_candidates(
+        &self,
+        newsletter_id: i64,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<super::FeedItem>> {
+        let ids: Vec<i64> = both!(self, p => {
+            let cutoff: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT cutoff_at FROM digests WHERE newsletter_id = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(newsletter_id)
+            .fetch_optional(p)
+            .await?;
+            let cutoff = cutoff.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+            sqlx::query_scalar(
+                "SELECT i.id FROM feed_items i WHERE i.published_at <= $2 \
+                 AND (i.all_newsletters OR EXISTS (SELECT 1 FROM feed_item_newsletters f \
+                      WHERE f.item_id = i.id AND f.newsletter_id = $1)) \
+                 AND (i.created_at > $3 OR i.published_at > $3) \
+                 AND NOT EXISTS (SELECT 1 FROM digest_items di JOIN digests d ON d.id = di.digest_id \
+                      WHERE di.item_id = i.id AND d.newsletter_id = $1) \
+                 ORDER BY i.published_at DESC, i.id DESC LIMIT $4",
+            )
+            .bind(newsletter_id)
+            .bind(now)
+            .bind(cutoff)
+            .bind(i64::from(limit))
+            .fetch_all(p)
+            .await
+        })?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            items.push(self.feed_item(id).await?);
+        }
+        Ok(items)
+    }
+
+    /// Creates the digest, its items and one queued delivery per subscriber
+    /// confirmed at this moment, in one transaction. With an idempotency key
+    /// that was used before (also by a concurrent request), the earlier
+    /// digest is returned instead.
+    pub async fn create_digest(&self, d: NewDigest<'_>) -> Result<Created> {
+        if let Some(id) = self
+            .digest_by_key(d.newsletter_id, d.idempotency_key)
+            .await?
+        {
+            return Ok(Created::Existing(id));
+        }
+        let made: Result<Result<i64, i64>> = both!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            if let Some(key) = d.idempotency_key {
+                let existing: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM digests WHERE newsletter_id = $1 AND idempotency_key = $2",
+                )
+                .bind(d.newsletter_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = existing {
+                    return Ok(Err(id));
+                }
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO digests (newsletter_id, status, subject, body_text, body_html, \
+                 idempotency_key, cutoff_at, items, recipients, created_at) \
+                 VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, 0, $6) RETURNING id",
+            )
+            .bind(d.newsletter_id)
+            .bind(d.subject)
+            .bind(d.body_text)
+            .bind(d.body_html)
+            .bind(d.idempotency_key)
+            .bind(d.now)
+            .bind(d.item_ids.len() as i32)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Error::from_insert)?;
+            for (position, item) in d.item_ids.iter().enumerate() {
+                sqlx::query("INSERT INTO digest_items (digest_id, item_id, position) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(item)
+                    .bind(position as i32)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let recipients = sqlx::query(
+                "INSERT INTO messages (kind, subscriber_id, subscription_id, digest_id, recipient, \
+                 message_id, subject, status, next_attempt_at, created_at) \
+                 SELECT 'digest', s.subscriber_id, s.id, $1, sub.email, \
+                   '<digest-' || $1 || '-' || s.subscriber_id || '@' || $2 || '>', $3, 'queued', $4, $4 \
+                 FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id \
+                 WHERE s.newsletter_id = $5 AND s.status = 'confirmed' ORDER BY s.id",
+            )
+            .bind(id)
+            .bind(d.message_domain)
+            .bind(d.subject)
+            .bind(d.now)
+            .bind(d.newsletter_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query(
+                "UPDATE digests SET recipients = $1, \
+                 status = CASE WHEN $1 = 0 THEN 'sent' ELSE status END, \
+                 finished_at = CASE WHEN $1 = 0 THEN $2 ELSE NULL END WHERE id = $3",
+            )
+            .bind(recipients as i32)
+            .bind(d.now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(id))
+        }.await);
+        match made {
+            Ok(Ok(id)) => Ok(Created::New(id)),
+            Ok(Err(id)) => Ok(Created::Existing(id)),
+            // A concurrent request with the same key won the race.
+            Err(Error::Conflict) => match self
+                .digest_by_key(d.newsletter_id, d.idempotency_key)
+                .await?
+            {
+                Some(id) => Ok(Created::Existing(id)),
+                None => Err(Error::Conflict),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The digest an idempotency key made, if any.
+    pub async fn digest_id_by_key(&self, newsletter_id: i64, key: &str) -> Result<Option<i64>> {
+        self.digest_by_key(newsletter_id, Some(key)).await
+    }
+
+    async fn digest_by_key(&self, newsletter_id: i64, key: Option<&str>) -> Result<Option<i64>> {
+        let Some(key) = key else { return Ok(None) };
+        Ok(both!(self, p => sqlx::query_scalar(
+            "SELECT id FROM digests WHERE newsletter_id = $1 AND idempotency_key = $2",
+        )
+        .bind(newsletter_id)
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// A digest with its delivery counts.
+    pub async fn digest(&self, id: i64) -> Result<Digest> {
+        both!(self, p => {
+            let row: DigestRow = sqlx::query_as(
+                "SELECT d.id, n.slug AS newsletter, d.status, d.subject, d.items, d.recipients, \
+                 d.created_at, d.finished_at FROM digests d JOIN newsletters n ON n.id = d.newsletter_id \
+                 WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+            .ok_or(Error::NotFound)?;
+            let counts: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT status, COUNT(*) FROM messages WHERE digest_id = $1 GROUP BY status",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?;
+            let failures = sqlx::query_as(
+                "SELECT recipient, last_error AS error FROM messages \
+                 WHERE digest_id = $1 AND status = 'failed' ORDER BY id DESC LIMIT 20",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?;
+            let count = |names: &[&str]| -> i64 {
+                counts.iter().filter(|(s, _)| names.contains(&s.as_str())).map(|(_, n)| n).sum()
+            };
+            Ok(Digest {
+                id: row.id,
+                newsletter: row.newsletter,
+                status: row.status,
+                subject: row.subject,
+                items: i64::from(row.items),
+                recipients: i64::from(row.recipients),
+                sent: count(&["sent"]),
+                failed: count(&["failed"]),
+                skipped: count(&["skipped", "cancelled"]),
+                pending: count(&["queued", "sending"]),
+                created_at: row.created_at,
+                finished_at: row.finished_at,
+                failures,
+            })
+        })
+    }
+
+    /// Pauses, resumes or cancels; `Conflict` when the digest is in a state
+    /// that can't change that way (a finished one, say).
+    pub async fn digest_action(
+        &self,
+        id: i64,
+        action: DigestAction,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (from, to): (&[&str], &str) = match action {
+            DigestAction::Pause => (&["queued", "sending"], "paused"),
+            DigestAction::Resume => (&["paused"], "sending"),
+            DigestAction::Cancel => (&["queued", "sending", "paused"], "cancelled"),
+        };
+        let allowed = from
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE digests SET status = $1, finished_at = CASE WHEN $1 = 'cancelled' THEN $2 ELSE finished_at END \
+             WHERE id = $3 AND status IN ({allowed})"
+        );
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let changed = sqlx::query(&sql)
+                .bind(to)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM digests WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(if exists.is_some() { Error::Conflict } else { Error::NotFound });
+            }
+            if action == DigestAction::Cancel {
+                sqlx::query(
+                    "UPDATE messages SET status = 'cancelled' WHERE digest_id = $1 AND status = 'queued'",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<(), Error>(())
+        })?;
+        // A resumed digest with nothing left is done.
+        self.finish_digest_if_done(id, now).await
+    }
+
+    /// The rendered digest and its newsletter's sender, for the worker.
+    pub async fn digest_body(&self, id: i64) -> Result<DigestBody> {
+        both!(self, p => sqlx::query_as(
+            "SELECT d.subject, d.body_text, d.body_html, n.slug AS newsletter_slug, \
+             n.name AS newsletter_name, n.from_name, n.from_address, n.reply_to \
+             FROM digests d JOIN newsletters n ON n.id = d.newsletter_id WHERE d.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Marks queued digests whose deliveries were just claimed as sending.
+    pub async fn mark_digest_sending(&self, id: i64) -> Result<()> {
+        both!(self, p => sqlx::query("UPDATE digests SET status = 'sending' WHERE id = $1 AND status = 'queued'")
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A digest with nothing left queued or in flight is sent (failures
+    /// included).
+    pub async fn finish_digest_if_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE digests SET status = 'sent', finished_at = $1 \
+             WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \
+             (SELECT 1 FROM messages WHERE digest_id = $2 AND status IN ('queued', 'sending'))",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The status of a subscription now (`None` if it is gone).
+    pub async fn subscription_status(&self, id: i64) -> Result<Option<String>> {
+        Ok(
+            both!(self, p => sqlx::query_scalar("SELECT status FROM subscriptions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await)?,
+        )
+    }
+}
