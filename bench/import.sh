@@ -8,8 +8,9 @@
 # For each file and each database (SQLite always; PostgreSQL when
 # `pg_isready -h 127.0.0.1` answers) it starts a fresh release `herald serve`
 # on a free loopback port with a fresh database, imports the file with curl
-# (confirmed=true, so no mail is queued), and reads the server's peak RSS
-# (VmHWM) afterwards. Everything it starts or creates is removed on exit.
+# (confirmed=true, so no mail is queued), exports it back, and reads the
+# server's peak RSS (VmHWM) at start, after the import and after the export.
+# Everything it starts or creates is removed on exit.
 #
 # Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432),
 # the server to create the throw-away PostgreSQL databases on.
@@ -128,7 +129,18 @@ run() {
     echo "bench: $backend $n rows: HTTP $code $(head -c 300 "$dir/answer.json")" >&2
     exit 1
   fi
-  echo "$backend $n $start $end $idle $(kib "$SERVER_PID")" >>"$RESULTS"
+  local after_import exported estart eend
+  after_import="$(kib "$SERVER_PID")"
+  # The export streams the rows back, page by page.
+  estart="$(date +%s.%N)"
+  exported="$(curl -fsS -H "Authorization: Bearer $TOKEN" \
+    "$base/api/admin/newsletters/bench/subscribers/export" | wc -l)"
+  eend="$(date +%s.%N)"
+  if [ "$exported" != $((n + 1)) ]; then
+    echo "bench: $backend $n rows: the export had $exported lines" >&2
+    exit 1
+  fi
+  echo "$backend $n $start $end $idle $after_import $estart $eend $(kib "$SERVER_PID")" >>"$RESULTS"
   stop_server
 }
 
@@ -140,5 +152,6 @@ for backend in "${BACKENDS[@]}"; do
 done
 
 echo
-awk 'BEGIN { printf "%-9s %10s %9s %10s %15s %14s\n", "database", "rows", "seconds", "rows/s", "peak RSS (MiB)", "idle RSS (MiB)" }
-     { s = $4 - $3; printf "%-9s %10d %9.2f %10.0f %15.1f %14.1f\n", $1, $2, s, $2 / s, $6 / 1024, $5 / 1024 }' "$RESULTS"
+# Peak RSS is the server's VmHWM: at start, after the import, after the export.
+awk 'BEGIN { printf "%-9s %9s %9s %8s %10s %10s %9s %10s\n", "database", "rows", "import s", "rows/s", "RSS start", "RSS import", "export s", "RSS export" }
+     { s = $4 - $3; printf "%-9s %9d %9.2f %8.0f %8.1f M %8.1f M %9.2f %8.1f M\n", $1, $2, s, $2 / s, $5 / 1024, $6 / 1024, $8 - $7, $9 / 1024 }' "$RESULTS"

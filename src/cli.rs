@@ -33,6 +33,9 @@ pub enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Digests: build and send one now, or preview the next.
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Import subscribers from a CSV file with a header row naming an
     /// `email` (and optionally a `name`) column. Rows are pending and get a
     /// confirmation email, sent by a running `herald serve` or `herald worker`.
@@ -48,6 +51,14 @@ pub enum Command {
         #[arg(long, requires = "confirmed")]
         consent: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Build the newsletter's next digest and send it, showing progress.
+    Send { slug: String },
+    /// Print the text of the newsletter's next digest; nothing is sent.
+    Preview { slug: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +119,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Newsletter(cmd) => newsletter(&config, cmd).await,
         Command::Token(cmd) => token_command(&config, cmd).await,
+        Command::Digest(DigestCommand::Send { slug }) => {
+            crate::commands::digest_send(config, &slug).await
+        }
+        Command::Digest(DigestCommand::Preview { slug }) => {
+            crate::commands::digest_preview(config, &slug).await
+        }
         Command::Import {
             slug,
             file,

@@ -24,6 +24,10 @@ use crate::store::{Confirmation, ImportRow, ImportStatus, Newsletter, Store, IMP
 /// only counted (`invalid_total`), so a garbage file can't bloat the answer.
 pub const MAX_INVALID_LISTED: usize = 1000;
 
+/// Imports of at least this many rows refresh the database's planner
+/// statistics when they finish (see [`Store::analyze_after_import`]).
+const ANALYZE_AFTER: u64 = 10_000;
+
 /// Invalid values are shown at most this long (in characters).
 const MAX_VALUE_CHARS: usize = 320;
 
@@ -176,6 +180,11 @@ impl Importer<'_> {
         }
         match parser.await {
             Ok(Ok(())) => {
+                if summary.imported >= ANALYZE_AFTER {
+                    if let Err(e) = self.store.analyze_after_import().await {
+                        tracing::warn!(error = %e, "refreshing statistics after the import failed");
+                    }
+                }
                 tracing::info!(
                     newsletter = %self.newsletter.slug,
                     imported = summary.imported,

@@ -1,6 +1,7 @@
 //! Herald: a newsletter subscription and distribution server.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod delivery;
 pub mod digest;

@@ -39,13 +39,34 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     }
 }
 
+/// The key that signs unsubscribe links, shared by every process through
+/// the database.
+pub async fn link_signer(store: &Store) -> anyhow::Result<LinkSigner> {
+    let key = store
+        .secret("link_key", || token::generate().into_bytes())
+        .await?;
+    Ok(LinkSigner::new(key))
+}
+
+/// What the HTTP handlers share; the CLI builds one too, to reuse them.
+pub async fn app_state(
+    config: Arc<Config>,
+    store: Store,
+    wake: Arc<Notify>,
+) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        templates: Templates::new(config.templates_dir.clone())?,
+        limiter: RateLimiter::new(config.signup_rate),
+        links: link_signer(&store).await?,
+        store,
+        config,
+        wake,
+    })
+}
+
 /// A delivery worker for this process, with a unique id for its leases.
 pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Result<Worker> {
-    let links = LinkSigner::new(
-        store
-            .secret("link_key", || token::generate().into_bytes())
-            .await?,
-    );
+    let links = link_signer(&store).await?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "herald".to_string());
     Ok(Worker {
         id: format!("{host}-{}-{}", std::process::id(), &token::generate()[..8]),
@@ -131,12 +152,6 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let templates = Templates::new(config.templates_dir.clone())?;
-        let links = LinkSigner::new(
-            store
-                .secret("link_key", || token::generate().into_bytes())
-                .await?,
-        );
         let wake = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
         let worker = tokio::spawn(
@@ -148,14 +163,7 @@ impl Application {
         let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
         tokio::spawn(poller.run(stop_rx.clone()));
         tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx));
-        let state = web::Data::new(AppState {
-            store: store.clone(),
-            templates,
-            limiter: RateLimiter::new(config.signup_rate),
-            config,
-            links,
-            wake,
-        });
+        let state = web::Data::new(app_state(config, store.clone(), wake).await?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -2,6 +2,8 @@
 
 mod admin;
 pub use admin::check_newsletter;
+pub use admin::digests::{create_digest, preview_text, DigestBody as DigestOptions};
+pub use error::ApiError;
 pub use subscriptions::INVALID_EMAIL;
 pub mod body;
 pub mod client;
@@ -25,7 +27,6 @@ use crate::domain::token::LinkSigner;
 use crate::email::Templates;
 use crate::store::Store;
 use client::RateLimiter;
-use error::ApiError;
 
 /// Everything a handler needs, shared by all workers of the HTTP server.
 pub struct AppState {

@@ -20,6 +20,50 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Handlers in different modules share names (`list`, `create` …), and
+/// utoipa takes operation ids from them; OpenAPI wants them unique, so
+/// every repeated one gets its method and path spelled out.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        let each =
+            |openapi: &mut utoipa::openapi::OpenApi,
+             f: &mut dyn FnMut(&str, &str, &mut utoipa::openapi::path::Operation)| {
+                for (path, item) in openapi.paths.paths.iter_mut() {
+                    for (method, op) in [
+                        ("get", &mut item.get),
+                        ("post", &mut item.post),
+                        ("put", &mut item.put),
+                        ("patch", &mut item.patch),
+                        ("delete", &mut item.delete),
+                        ("head", &mut item.head),
+                    ] {
+                        if let Some(op) = op {
+                            f(path, method, op);
+                        }
+                    }
+                }
+            };
+        each(openapi, &mut |_, _, op| {
+            if let Some(id) = &op.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        });
+        each(openapi, &mut |path, method, op| {
+            let repeated = op.operation_id.as_ref().is_some_and(|id| seen[id] > 1);
+            if repeated || op.operation_id.is_none() {
+                let words: Vec<&str> = path
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty() && *w != "api")
+                    .collect();
+                op.operation_id = Some(format!("{method}_{}", words.join("_")));
+            }
+        });
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Herald", description = "Newsletter subscription and distribution server"),
@@ -59,7 +103,7 @@ impl Modify for BearerAuth {
         feeds::get,
         feeds::delete,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &UniqueOperationIds),
     tags(
         (name = "public", description = "Signup pages and forms, confirm and unsubscribe links"),
         (name = "admin", description = "The admin API: `Authorization: Bearer TOKEN`"),

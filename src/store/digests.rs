@@ -359,8 +359,17 @@ impl Store {
     }
 
     /// A digest with nothing left queued or in flight is sent (failures
-    /// included).
+    /// included). A cancelled one loses whatever a retry put back in the
+    /// queue while the cancel was committing.
     pub async fn finish_digest_if_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        both!(self, p => sqlx::query(
+            "UPDATE messages SET status = 'cancelled' WHERE digest_id = $1 AND status = 'queued' \
+             AND EXISTS (SELECT 1 FROM digests WHERE id = $1 AND status = 'cancelled')",
+        )
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
         both!(self, p => sqlx::query(
             "UPDATE digests SET status = 'sent', finished_at = $1 \
              WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \

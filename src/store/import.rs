@@ -163,121 +163,134 @@ impl Store {
              WHERE id IN (SELECT CAST(value AS BIGINT) FROM {})",
             texts(2)
         );
+        // Every statement is planned afresh (`persistent(false)`): a cached
+        // PostgreSQL statement switches to a generic plan after five runs,
+        // and one made while the tables were small (a seq scan) stays while
+        // the import grows them to millions of rows. Planning costs well
+        // under a millisecond a batch.
         both!(self, p => {
-            let mut tx = p.begin_write().await?;
+                    let mut tx = p.begin_write().await?;
 
-            let erased: HashSet<String> = sqlx::query_scalar(&erased_sql)
-                .bind(&hashes_json)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-            let subscribed: HashSet<String> = sqlx::query_scalar(&subscribed_sql)
-                .bind(newsletter_id)
-                .bind(&emails_json)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-            let fresh: Vec<(&str, Option<&str>)> = rows
-                .iter()
-                .zip(&hashes)
-                .filter(|(r, h)| !erased.contains(*h) && !subscribed.contains(r.email.as_str()))
-                .map(|(r, _)| (r.email.as_str(), r.name.as_ref().map(SubscriberName::as_str)))
-                .collect();
-            if fresh.is_empty() {
-                tx.commit().await?;
-                return Ok(BatchOutcome { skipped: total, ..Default::default() });
-            }
-
-            // The subscribers, new or known from other newsletters (whose
-            // name is kept, as a signup keeps it).
-            let subscribers: Vec<(i64, String, Option<DateTime<Utc>>)> =
-                sqlx::query_as(&subscribers_sql)
-                    .bind(now)
-                    .bind(json(&fresh)?)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let ids: Vec<i64> = subscribers.iter().map(|s| s.0).collect();
-
-            // A subscription that appeared meanwhile (a signup racing the
-            // import) wins: DO NOTHING, and the row counts as skipped.
-            let imported: HashSet<i64> = sqlx::query_scalar(&subscriptions_sql)
-                .bind(newsletter_id)
-                .bind(state)
-                .bind(now)
-                .bind(confirmed_at)
-                .bind(json(&ids)?)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-            let skipped = total - imported.len() as u64;
-            if imported.is_empty() {
-                tx.commit().await?;
-                return Ok(BatchOutcome { skipped, ..Default::default() });
-            }
-            let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
-            sqlx::query(&consent_sql)
-                .bind(newsletter_id)
-                .bind(action)
-                .bind(now)
-                .bind(note)
-                .bind(json(&imported_ids)?)
-                .execute(&mut *tx)
-                .await?;
-
-            let mut queued = 0;
-            if let ImportStatus::Pending { cooldown, confirm_ttl } = status {
-                let due: Vec<(i64, &str)> = subscribers
-                    .iter()
-                    .filter(|(id, _, sent)| {
-                        imported.contains(id) && sent.is_none_or(|t| t + *cooldown <= now)
-                    })
-                    .map(|(id, email, _)| (*id, email.as_str()))
-                    .collect();
-                if !due.is_empty() {
-                    let due_ids: Vec<i64> = due.iter().map(|d| d.0).collect();
-                    let due_json = json(&due_ids)?;
-                    let mut pending: HashMap<i64, Vec<String>> = HashMap::new();
-                    let names: Vec<(i64, String, String)> = sqlx::query_as(&pending_sql)
-                        .bind(&due_json)
+                    let erased: HashSet<String> = sqlx::query_scalar(&erased_sql)
+        .persistent(false)
+                        .bind(&hashes_json)
                         .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    let subscribed: HashSet<String> = sqlx::query_scalar(&subscribed_sql)
+        .persistent(false)
+                        .bind(newsletter_id)
+                        .bind(&emails_json)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    let fresh: Vec<(&str, Option<&str>)> = rows
+                        .iter()
+                        .zip(&hashes)
+                        .filter(|(r, h)| !erased.contains(*h) && !subscribed.contains(r.email.as_str()))
+                        .map(|(r, _)| (r.email.as_str(), r.name.as_ref().map(SubscriberName::as_str)))
+                        .collect();
+                    if fresh.is_empty() {
+                        tx.commit().await?;
+                        return Ok(BatchOutcome { skipped: total, ..Default::default() });
+                    }
+
+                    // The subscribers, new or known from other newsletters (whose
+                    // name is kept, as a signup keeps it).
+                    let subscribers: Vec<(i64, String, Option<DateTime<Utc>>)> =
+                        sqlx::query_as(&subscribers_sql)
+        .persistent(false)
+                            .bind(now)
+                            .bind(json(&fresh)?)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    let ids: Vec<i64> = subscribers.iter().map(|s| s.0).collect();
+
+                    // A subscription that appeared meanwhile (a signup racing the
+                    // import) wins: DO NOTHING, and the row counts as skipped.
+                    let imported: HashSet<i64> = sqlx::query_scalar(&subscriptions_sql)
+        .persistent(false)
+                        .bind(newsletter_id)
+                        .bind(state)
+                        .bind(now)
+                        .bind(confirmed_at)
+                        .bind(json(&ids)?)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    let skipped = total - imported.len() as u64;
+                    if imported.is_empty() {
+                        tx.commit().await?;
+                        return Ok(BatchOutcome { skipped, ..Default::default() });
+                    }
+                    let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
+                    sqlx::query(&consent_sql)
+        .persistent(false)
+                        .bind(newsletter_id)
+                        .bind(action)
+                        .bind(now)
+                        .bind(note)
+                        .bind(json(&imported_ids)?)
+                        .execute(&mut *tx)
                         .await?;
-                    for (id, status, name) in names {
-                        if status == "pending" {
-                            pending.entry(id).or_default().push(name);
+
+                    let mut queued = 0;
+                    if let ImportStatus::Pending { cooldown, confirm_ttl } = status {
+                        let due: Vec<(i64, &str)> = subscribers
+                            .iter()
+                            .filter(|(id, _, sent)| {
+                                imported.contains(id) && sent.is_none_or(|t| t + *cooldown <= now)
+                            })
+                            .map(|(id, email, _)| (*id, email.as_str()))
+                            .collect();
+                        if !due.is_empty() {
+                            let due_ids: Vec<i64> = due.iter().map(|d| d.0).collect();
+                            let due_json = json(&due_ids)?;
+                            let mut pending: HashMap<i64, Vec<String>> = HashMap::new();
+                            let names: Vec<(i64, String, String)> = sqlx::query_as(&pending_sql)
+        .persistent(false)
+                                .bind(&due_json)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                            for (id, status, name) in names {
+                                if status == "pending" {
+                                    pending.entry(id).or_default().push(name);
+                                }
+                            }
+                            let mut confirmations = Vec::with_capacity(due.len());
+                            for (id, email) in &due {
+                                let names = pending.get(id).map(Vec::as_slice).unwrap_or_default();
+                                confirmations.push((*id, render(email, names)?));
+                            }
+                            let tokens: Vec<(&str, i64)> = confirmations
+                                .iter()
+                                .map(|(id, c)| (c.token_hash.as_str(), *id))
+                                .collect();
+                            sqlx::query(&tokens_sql)
+        .persistent(false)
+                                .bind(now)
+                                .bind(now + *confirm_ttl)
+                                .bind(json(&tokens)?)
+                                .execute(&mut *tx)
+                                .await?;
+                            for (id, c) in &confirmations {
+                                c.message.insert(&mut *tx, Some(*id), now).await?;
+                            }
+                            sqlx::query(&sent_sql)
+        .persistent(false)
+                                .bind(now)
+                                .bind(&due_json)
+                                .execute(&mut *tx)
+                                .await?;
+                            queued = confirmations.len() as u64;
                         }
                     }
-                    let mut confirmations = Vec::with_capacity(due.len());
-                    for (id, email) in &due {
-                        let names = pending.get(id).map(Vec::as_slice).unwrap_or_default();
-                        confirmations.push((*id, render(email, names)?));
-                    }
-                    let tokens: Vec<(&str, i64)> = confirmations
-                        .iter()
-                        .map(|(id, c)| (c.token_hash.as_str(), *id))
-                        .collect();
-                    sqlx::query(&tokens_sql)
-                        .bind(now)
-                        .bind(now + *confirm_ttl)
-                        .bind(json(&tokens)?)
-                        .execute(&mut *tx)
-                        .await?;
-                    for (id, c) in &confirmations {
-                        c.message.insert(&mut *tx, Some(*id), now).await?;
-                    }
-                    sqlx::query(&sent_sql)
-                        .bind(now)
-                        .bind(&due_json)
-                        .execute(&mut *tx)
-                        .await?;
-                    queued = confirmations.len() as u64;
-                }
-            }
-            tx.commit().await?;
-            Ok(BatchOutcome { imported: imported.len() as u64, skipped, queued })
-        })
+                    tx.commit().await?;
+                    Ok(BatchOutcome { imported: imported.len() as u64, skipped, queued })
+                })
     }
 }
 
@@ -291,7 +304,9 @@ impl Store {
     /// take that index for the newsletter and sort all its rows for every
     /// page (quadratic over an export); the unary `+` steers it to the
     /// primary key's range instead, so the whole export is one pass over
-    /// the table. PostgreSQL's planner weighs this itself.
+    /// the table. PostgreSQL's planner weighs this itself, given statistics
+    /// (see [`Store::analyze_after_import`]) and a plan made for each page's
+    /// own values rather than a cached generic one.
     pub async fn export_page(
         &self,
         newsletter_id: i64,
@@ -310,11 +325,29 @@ impl Store {
              WHERE {filter} AND s.id > $3 ORDER BY s.id LIMIT $4"
         );
         Ok(both!(self, p => sqlx::query_as(&sql)
+            .persistent(false)
             .bind(newsletter_id)
             .bind(status)
             .bind(after)
             .bind(i64::from(limit))
             .fetch_all(p)
             .await)?)
+    }
+}
+
+impl Store {
+    /// Refreshes PostgreSQL's planner statistics after a bulk load, as its
+    /// manual advises: until autovacuum gets round to it (if it runs at
+    /// all), tables that grew from thousands to millions of rows keep the
+    /// estimates of the small ones, and an export or a digest may pick a
+    /// plan that reads everything per page. SQLite's planner uses no
+    /// statistics here, so nothing is done there.
+    pub async fn analyze_after_import(&self) -> Result<()> {
+        if let Store::Postgres(p) = self {
+            sqlx::query("ANALYZE subscribers, subscriptions, consent_log")
+                .execute(p)
+                .await?;
+        }
+        Ok(())
     }
 }

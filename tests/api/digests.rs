@@ -305,7 +305,7 @@ async fn pause_in_the_middle_and_resume_sends_each_exactly_once() {
     let stopped = digest(&app, id).await;
     let sent_at_pause = stopped["sent"].as_i64().unwrap();
     assert!(
-        sent_at_pause >= 1 && sent_at_pause < 60,
+        (1..60).contains(&sent_at_pause),
         "paused in the middle: {stopped}"
     );
     assert_eq!(stopped["status"], "paused");
@@ -507,4 +507,71 @@ async fn digests_need_a_token_and_a_known_newsletter() {
     )
     .await;
     assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn the_cli_previews_and_sends_a_digest() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let readers = [unique_email(), unique_email()];
+    for e in &readers {
+        add_confirmed(&app, "daily", e).await;
+    }
+    add_item(
+        &app,
+        "From the command line",
+        "https://news.example/cli",
+        "Typed by hand",
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("herald-cli-{}", crate::helpers::random_hex(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let herald = |args: &[&str]| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(args)
+            .current_dir(&dir)
+            .env("HERALD_DATABASE_URL", &app.db.url)
+            .env("HERALD_SMTP_URL", crate::helpers::smtp_url())
+            .env("HERALD_FROM", "Herald Test <news@herald.test>")
+            .env("HERALD_BASE_URL", &app.address)
+            .output()
+    };
+
+    let out = herald(&["digest", "preview", "daily"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Subject: Daily")
+            && text.contains("From the command line")
+            && text.contains("https://news.example/cli")
+    );
+    assert_eq!(
+        app.message_count("queued").await,
+        0,
+        "a preview sends nothing"
+    );
+
+    let out = herald(&["digest", "send", "daily"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        summary.contains("sent: sent 2, failed 0, skipped 0") || summary.contains(" sent: sent 2"),
+        "{summary}"
+    );
+    app.wait_queue_drained().await;
+    for e in &readers {
+        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    }
+    let out = herald(&["digest", "send", "daily"]).await.unwrap();
+    assert!(!out.status.success(), "nothing new the second time");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no items were published"));
+    std::fs::remove_dir_all(dir).unwrap();
 }
