@@ -575,3 +575,50 @@ async fn the_cli_previews_and_sends_a_digest() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no items were published"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_reader_who_unsubscribes_before_their_turn_is_skipped() {
+    // SMTP is down when the digest is created, so nothing can go out
+    // before the reader unsubscribes; then the server comes back.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let stays = unique_email();
+    let leaves = unique_email();
+    add_confirmed(&app, "daily", &stays).await;
+    add_confirmed(&app, "daily", &leaves).await;
+    add_item(&app, "News", "https://news.example/n", "").await;
+    let d: Value = send_digest(&app, "daily", None).await.json().await.unwrap();
+    let id = d["id"].as_i64().unwrap();
+    assert_eq!(d["recipients"].as_i64(), Some(2));
+
+    let r = app
+        .client
+        .patch(app.url(&format!(
+            "/api/admin/newsletters/daily/subscribers/{leaves}"
+        )))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"status": "unsubscribed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(crate::smtp_outage::slow_relay(listener, Duration::ZERO));
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(
+        (done["sent"].as_i64(), done["skipped"].as_i64()),
+        (Some(1), Some(1)),
+        "{done}"
+    );
+    app.wait_queue_drained().await;
+    assert_eq!(emails_to(&stays).await.len(), 1);
+    assert_eq!(emails_to(&leaves).await.len(), 0);
+}
