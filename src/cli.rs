@@ -5,7 +5,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::config::Config;
 use crate::domain::token;
-use crate::startup::{ensure_admin_token, open_store, worker, Application};
+use crate::startup::{ensure_admin_token, open_store, spawn_workers, Application};
 use crate::store::{Error, NewNewsletter};
 
 #[derive(Debug, Parser)]
@@ -102,14 +102,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker => {
             let store = open_store(&config).await?;
             let (stop, stop_rx) = watch::channel(false);
-            let task = tokio::spawn(
-                worker(&config, store, std::sync::Arc::new(Notify::new()))
-                    .await?
-                    .run(stop_rx),
-            );
+            let wake = std::sync::Arc::new(Notify::new());
+            let config = Config {
+                workers: config.workers.max(1),
+                ..config
+            };
+            let tasks = spawn_workers(&config, &store, &wake, &stop_rx).await?;
             shutdown_signal().await;
+            tracing::info!("stopping: finishing the messages in flight");
             let _ = stop.send(true);
-            task.await?;
+            for t in tasks {
+                t.await?;
+            }
+            store.close().await;
             Ok(())
         }
         Command::Migrate => {

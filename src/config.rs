@@ -35,11 +35,15 @@ pub const KEYS: &[&str] = &[
     "retry_max",
     "worker_poll",
     "smtp_timeout",
-    "purge_after",
-    "purge_interval",
     "feeds_allow_private",
     "feed_timeout",
     "feed_max_bytes",
+    "purge_after",
+    "purge_interval",
+    "lease",
+    "breaker_threshold",
+    "breaker_cooloff",
+    "workers",
 ];
 
 /// A limit of `count` events per `per`.
@@ -69,6 +73,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     pub retry_for: Duration,
     pub templates_dir: Option<PathBuf>,
+    /// DKIM signing for every outgoing message, when all three keys are set.
+    pub dkim: Option<DkimSettings>,
     /// First retry delay; doubles per attempt up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
@@ -79,6 +85,17 @@ pub struct Config {
     pub purge_after: Duration,
     /// How often the purge runs.
     pub purge_interval: Duration,
+    /// How long a claimed message is held before another worker may take
+    /// it (after a crash): longer than any one SMTP conversation.
+    pub lease: Duration,
+    /// After this many temporary failures in a row the worker stops
+    /// claiming for `breaker_cooloff` instead of burning attempts.
+    pub breaker_threshold: u32,
+    pub breaker_cooloff: Duration,
+    /// Delivery workers in `herald serve` (0: HTTP only, for scale-out
+    /// with separate `herald worker` processes); `herald worker` runs at
+    /// least one.
+    pub workers: u32,
     /// Lets feeds live on loopback, private and link-local addresses. Off by
     /// default, so an admin token can't be used to probe the internal network.
     pub feeds_allow_private: bool,
@@ -159,12 +176,33 @@ impl Config {
             trusted_proxies,
             retry_for: dur("retry_for", "48h")?,
             templates_dir: get("templates_dir").map(PathBuf::from),
+            dkim: parse_dkim(
+                get("dkim_domain"),
+                get("dkim_selector"),
+                get("dkim_key_file"),
+            )?,
             retry_base: dur("retry_base", "30s")?,
             retry_max: dur("retry_max", "1h")?,
             worker_poll: dur("worker_poll", "1s")?,
             smtp_timeout: dur("smtp_timeout", "60s")?,
             purge_after: dur("purge_after", "30d")?,
             purge_interval: dur("purge_interval", "1h")?,
+            lease: match get("lease") {
+                Some(v) => parse_duration(v).context("invalid `lease`")?,
+                None => Duration::from_secs(120).max(dur("smtp_timeout", "60s")? * 2),
+            },
+            breaker_threshold: get("breaker_threshold")
+                .map(str::parse)
+                .transpose()
+                .context("invalid `breaker_threshold`")?
+                .unwrap_or(20),
+            breaker_cooloff: dur("breaker_cooloff", "30s")?,
+            workers: get("workers")
+                .map(str::parse)
+                .transpose()
+                .context("invalid `workers`")?
+                .unwrap_or(1)
+                .min(64),
             feeds_allow_private: parse_bool(get("feeds_allow_private").unwrap_or("false"))
                 .context("invalid `feeds_allow_private`")?,
             feed_timeout: dur("feed_timeout", "15s")?,
@@ -287,6 +325,55 @@ pub fn parse_rate(s: &str) -> anyhow::Result<Option<Rate>> {
     Ok(Some(Rate { count, per }))
 }
 
+/// Where DKIM signatures come from. The key itself is read when the mailer
+/// is built ([`crate::email::Dkim::load`]), so it never sits in `Config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimSettings {
+    /// The `d=` domain: the From domain, or a parent of it, for DMARC.
+    pub domain: String,
+    /// The `s=` selector: the key is published at `SELECTOR._domainkey.DOMAIN`.
+    pub selector: String,
+    pub key_file: PathBuf,
+}
+
+/// All three DKIM keys or none: half a configuration would send unsigned
+/// mail while the operator believes it is signed.
+fn parse_dkim(
+    domain: Option<&str>,
+    selector: Option<&str>,
+    key_file: Option<&str>,
+) -> anyhow::Result<Option<DkimSettings>> {
+    let (domain, selector, key_file) = match (domain, selector, key_file) {
+        (None, None, None) => return Ok(None),
+        (Some(d), Some(s), Some(k)) => (d, s, k),
+        _ => {
+            bail!("set all of `dkim_domain`, `dkim_selector` and `dkim_key_file`, or none of them")
+        }
+    };
+    // Both end up in the DKIM-Signature header and a DNS name: plain
+    // dot-separated labels only (an internationalised domain in its xn-- form).
+    let labels = |v: &str| {
+        !v.is_empty()
+            && v.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    };
+    if !labels(domain) {
+        bail!("invalid `dkim_domain` `{domain}`: a domain name such as example.com");
+    }
+    if !labels(selector) {
+        bail!("invalid `dkim_selector` `{selector}`: letters, digits, `-`, `_` and `.` only");
+    }
+    Ok(Some(DkimSettings {
+        domain: domain.to_ascii_lowercase(),
+        selector: selector.to_string(),
+        key_file: PathBuf::from(key_file),
+    }))
+}
+
 fn parse_proxies(s: &str) -> anyhow::Result<Vec<IpNet>> {
     s.split(',')
         .map(str::trim)
@@ -355,6 +442,40 @@ mod tests {
         assert!(!c.database_url_redacted().contains("hunter2"));
         v.insert("nonsense".to_string(), "1".to_string());
         assert!(Config::from_values(&v).is_err());
+    }
+
+    #[test]
+    fn dkim_is_all_or_nothing() {
+        let with = |pairs: &[(&str, &str)]| {
+            let v = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Config::from_values(&v)
+        };
+        assert_eq!(with(&[]).unwrap().dkim, None);
+        let full = [
+            ("dkim_domain", "News.Example.com"),
+            ("dkim_selector", "herald2026"),
+            ("dkim_key_file", "/etc/herald/dkim.pem"),
+        ];
+        let d = with(&full).unwrap().dkim.unwrap();
+        assert_eq!(
+            (d.domain.as_str(), d.selector.as_str()),
+            ("news.example.com", "herald2026")
+        );
+        for missing in 0..3 {
+            let mut partial = full.to_vec();
+            partial.remove(missing);
+            let e = with(&partial).unwrap_err().to_string();
+            assert!(e.contains("or none of them"), "{e}");
+        }
+        let mut bad = full.to_vec();
+        bad[0].1 = "example.com; h=from";
+        assert!(with(&bad).is_err());
+        bad[0].1 = "example.com";
+        bad[1].1 = "a b";
+        assert!(with(&bad).is_err());
     }
 
     #[test]

@@ -75,7 +75,9 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         config: WorkerConfig {
             from: config.from.clone(),
             batch: config.smtp_pool.max(1) * 2,
-            lease: Duration::from_secs(120).max(config.smtp_timeout * 2),
+            lease: config.lease,
+            breaker_threshold: config.breaker_threshold.max(1),
+            breaker_cooloff: config.breaker_cooloff,
             retry_base: config.retry_base,
             retry_max: config.retry_max,
             retry_for: config.retry_for,
@@ -85,7 +87,24 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         wake,
         links,
         digests: Default::default(),
+        transient_run: Default::default(),
     })
+}
+
+/// Starts `config.workers` delivery workers sharing the queue; they stop
+/// when `stop` turns true, after finishing what they have in flight.
+pub async fn spawn_workers(
+    config: &Config,
+    store: &Store,
+    wake: &Arc<Notify>,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut handles = Vec::new();
+    for _ in 0..config.workers {
+        let w = worker(config, store.clone(), wake.clone()).await?;
+        handles.push(tokio::spawn(w.run(stop.clone())));
+    }
+    Ok(handles)
 }
 
 /// Creates the first admin token when there is none and none is configured,
@@ -131,7 +150,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     store: Store,
-    worker: tokio::task::JoinHandle<()>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
 
@@ -154,11 +173,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let wake = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(
-            worker(&config, store.clone(), wake.clone())
-                .await?
-                .run(stop_rx.clone()),
-        );
+        let workers = spawn_workers(&config, &store, &wake, &stop_rx).await?;
         let config = Arc::new(config);
         let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
         tokio::spawn(poller.run(stop_rx.clone()));
@@ -178,7 +193,7 @@ impl Application {
             port,
             server,
             store,
-            worker,
+            workers,
             stop,
         })
     }
@@ -192,7 +207,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let result = self.server.await;
         let _ = self.stop.send(true);
-        if tokio::time::timeout(Duration::from_secs(30), self.worker)
+        let all = futures_util::future::join_all(self.workers);
+        if tokio::time::timeout(Duration::from_secs(30), all)
             .await
             .is_err()
         {

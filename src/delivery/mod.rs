@@ -2,6 +2,7 @@
 //! transaction open, and record each outcome as soon as it is known.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +30,10 @@ pub struct WorkerConfig {
     pub poll: Duration,
     /// Absolute base of the unsubscribe links in digests.
     pub base_url: String,
+    /// Temporary failures in a row that make the worker pause claiming…
+    pub breaker_threshold: u32,
+    /// …for this long.
+    pub breaker_cooloff: Duration,
 }
 
 pub struct Worker {
@@ -43,6 +48,8 @@ pub struct Worker {
     /// Rendered digests by id: one database read per digest, not per
     /// recipient.
     pub digests: Mutex<HashMap<i64, Arc<DigestBody>>>,
+    /// Temporary failures since the last success.
+    pub transient_run: AtomicU32,
 }
 
 /// What to do with a claimed message.
@@ -61,6 +68,29 @@ pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
     raw.mul_f64(jitter)
 }
 
+/// "try again in 120 seconds", "retry in 5 minutes": a server's own idea of
+/// when to come back, at most a day.
+pub fn retry_hint(reply: &str) -> Option<Duration> {
+    let lower = reply.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(3).find_map(|w| {
+        if w[0] != "in" {
+            return None;
+        }
+        let n: u64 = w[1].parse().ok()?;
+        let unit = match w[2] {
+            u if u.starts_with("sec") || u == "s" => 1,
+            u if u.starts_with("min") => 60,
+            u if u.starts_with("hour") => 3600,
+            _ => return None,
+        };
+        Some(Duration::from_secs((n * unit).min(86_400)))
+    })
+}
+
 impl Worker {
     /// Runs until `stop` turns true; messages in flight finish first, and
     /// anything not finished is left leased, to be claimed again later.
@@ -77,6 +107,21 @@ impl Worker {
                     0
                 }
             };
+            if self.transient_run.load(Ordering::Relaxed) >= self.config.breaker_threshold {
+                // The relay is struggling: stop claiming for a while rather
+                // than spend every message's attempts against it.
+                tracing::warn!(
+                    worker = %self.id,
+                    cooloff = ?self.config.breaker_cooloff,
+                    "too many temporary failures in a row; pausing delivery"
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.breaker_cooloff) => {}
+                    _ = stop.changed() => {}
+                }
+                self.transient_run.store(0, Ordering::Relaxed);
+                continue;
+            }
             if sent > 0 {
                 continue;
             }
@@ -233,13 +278,18 @@ impl Worker {
         let now = Utc::now();
         let recorded = match outcome {
             Ok(()) => {
+                self.transient_run.store(0, Ordering::Relaxed);
                 tracing::debug!(id = m.id, kind = %m.kind, "message sent");
                 self.store.mark_sent(m.id, &self.id, now).await
             }
             Err(e) => {
                 let age = (now - m.created_at).to_std().unwrap_or_default();
+                if e.transient {
+                    self.transient_run.fetch_add(1, Ordering::Relaxed);
+                }
                 if e.transient && age < self.config.retry_for {
-                    let delay = backoff(m.attempts, self.config.retry_base, self.config.retry_max);
+                    let delay = backoff(m.attempts, self.config.retry_base, self.config.retry_max)
+                        .max(retry_hint(&e.message).unwrap_or_default());
                     tracing::warn!(id = m.id, attempt = m.attempts, error = %e.message, ?delay, "send failed, will retry");
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
                     self.store
@@ -271,6 +321,23 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn servers_say_when_to_come_back() {
+        assert_eq!(
+            retry_hint("451 4.7.1 Greylisted, try again in 300 seconds"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            retry_hint("421 retry in 2 minutes."),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(retry_hint("451 try later"), None);
+        assert_eq!(
+            retry_hint("in 99999 hours"),
+            Some(Duration::from_secs(86_400))
+        );
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -169,81 +169,81 @@ impl Store {
         // the import grows them to millions of rows. Planning costs well
         // under a millisecond a batch.
         both!(self, p => {
-                    let mut tx = p.begin_write().await?;
+            let mut tx = p.begin_write().await?;
 
-                    let erased: HashSet<String> = sqlx::query_scalar(&erased_sql)
-        .persistent(false)
-                        .bind(&hashes_json)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .collect();
-                    let subscribed: HashSet<String> = sqlx::query_scalar(&subscribed_sql)
-        .persistent(false)
-                        .bind(newsletter_id)
-                        .bind(&emails_json)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .collect();
-                    let fresh: Vec<(&str, Option<&str>)> = rows
-                        .iter()
-                        .zip(&hashes)
-                        .filter(|(r, h)| !erased.contains(*h) && !subscribed.contains(r.email.as_str()))
-                        .map(|(r, _)| (r.email.as_str(), r.name.as_ref().map(SubscriberName::as_str)))
-                        .collect();
-                    if fresh.is_empty() {
-                        tx.commit().await?;
-                        return Ok(BatchOutcome { skipped: total, ..Default::default() });
-                    }
+            let erased: HashSet<String> = sqlx::query_scalar(&erased_sql)
+                .persistent(false)
+                .bind(&hashes_json)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+            let subscribed: HashSet<String> = sqlx::query_scalar(&subscribed_sql)
+                .persistent(false)
+                .bind(newsletter_id)
+                .bind(&emails_json)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+            let fresh: Vec<(&str, Option<&str>)> = rows
+                .iter()
+                .zip(&hashes)
+                .filter(|(r, h)| !erased.contains(*h) && !subscribed.contains(r.email.as_str()))
+                .map(|(r, _)| (r.email.as_str(), r.name.as_ref().map(SubscriberName::as_str)))
+                .collect();
+            if fresh.is_empty() {
+                tx.commit().await?;
+                return Ok(BatchOutcome { skipped: total, ..Default::default() });
+            }
 
-                    // The subscribers, new or known from other newsletters (whose
-                    // name is kept, as a signup keeps it).
-                    let subscribers: Vec<(i64, String, Option<DateTime<Utc>>)> =
-                        sqlx::query_as(&subscribers_sql)
-        .persistent(false)
-                            .bind(now)
-                            .bind(json(&fresh)?)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    let ids: Vec<i64> = subscribers.iter().map(|s| s.0).collect();
+            // The subscribers, new or known from other newsletters (whose
+            // name is kept, as a signup keeps it).
+            let subscribers: Vec<(i64, String, Option<DateTime<Utc>>)> =
+                sqlx::query_as(&subscribers_sql)
+                    .persistent(false)
+                    .bind(now)
+                    .bind(json(&fresh)?)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let ids: Vec<i64> = subscribers.iter().map(|s| s.0).collect();
 
-                    // A subscription that appeared meanwhile (a signup racing the
-                    // import) wins: DO NOTHING, and the row counts as skipped.
-                    let imported: HashSet<i64> = sqlx::query_scalar(&subscriptions_sql)
-        .persistent(false)
-                        .bind(newsletter_id)
-                        .bind(state)
-                        .bind(now)
-                        .bind(confirmed_at)
-                        .bind(json(&ids)?)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .collect();
-                    let skipped = total - imported.len() as u64;
-                    if imported.is_empty() {
-                        tx.commit().await?;
-                        return Ok(BatchOutcome { skipped, ..Default::default() });
-                    }
-                    let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
-                    sqlx::query(&consent_sql)
-        .persistent(false)
-                        .bind(newsletter_id)
-                        .bind(action)
-                        .bind(now)
-                        .bind(note)
-                        .bind(json(&imported_ids)?)
-                        .execute(&mut *tx)
-                        .await?;
+            // A subscription that appeared meanwhile (a signup racing the
+            // import) wins: DO NOTHING, and the row counts as skipped.
+            let imported: HashSet<i64> = sqlx::query_scalar(&subscriptions_sql)
+                .persistent(false)
+                .bind(newsletter_id)
+                .bind(state)
+                .bind(now)
+                .bind(confirmed_at)
+                .bind(json(&ids)?)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+            let skipped = total - imported.len() as u64;
+            if imported.is_empty() {
+                tx.commit().await?;
+                return Ok(BatchOutcome { skipped, ..Default::default() });
+            }
+            let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
+            sqlx::query(&consent_sql)
+                .persistent(false)
+                .bind(newsletter_id)
+                .bind(action)
+                .bind(now)
+                .bind(note)
+                .bind(json(&imported_ids)?)
+                .execute(&mut *tx)
+                .await?;
 
-                    let mut queued = 0;
-                    if let ImportStatus::Pending { cooldown, confirm_ttl } = status {
-                        let due: Vec<(i64, &str)> = subscribers
-                            .iter()
-                            .filter(|(id, _, sent)| {
-                                imported.contains(id) && sent.is_none_or(|t| t + *cooldown <= now)
-                            })
+            let mut queued = 0;
+            if let ImportStatus::Pending { cooldown, confirm_ttl } = status {
+                let due: Vec<(i64, &str)> = subscribers
+                    .iter()
+                    .filter(|(id, _, sent)| {
+                        imported.contains(id) && sent.is_none_or(|t| t + *cooldown <= now)
+        })
                             .map(|(id, email, _)| (*id, email.as_str()))
                             .collect();
                         if !due.is_empty() {

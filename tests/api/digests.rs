@@ -19,7 +19,7 @@ async fn admin_post(app: &TestApp, path: &str, body: Value) -> reqwest::Response
         .unwrap()
 }
 
-async fn add_confirmed(app: &TestApp, slug: &str, email: &str) {
+pub async fn add_confirmed(app: &TestApp, slug: &str, email: &str) {
     let r = admin_post(
         app,
         &format!("/api/admin/newsletters/{slug}/subscribers"),
@@ -29,7 +29,7 @@ async fn add_confirmed(app: &TestApp, slug: &str, email: &str) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
-async fn add_item(app: &TestApp, title: &str, url: &str, summary: &str) -> Value {
+pub async fn add_item(app: &TestApp, title: &str, url: &str, summary: &str) -> Value {
     let r = admin_post(
         app,
         "/api/admin/feed-items",
@@ -40,7 +40,7 @@ async fn add_item(app: &TestApp, title: &str, url: &str, summary: &str) -> Value
     r.json().await.unwrap()
 }
 
-async fn send_digest(app: &TestApp, slug: &str, key: Option<&str>) -> reqwest::Response {
+pub async fn send_digest(app: &TestApp, slug: &str, key: Option<&str>) -> reqwest::Response {
     let mut r = app
         .client
         .post(app.url(&format!("/api/admin/newsletters/{slug}/digests")))
@@ -51,7 +51,7 @@ async fn send_digest(app: &TestApp, slug: &str, key: Option<&str>) -> reqwest::R
     r.send().await.unwrap()
 }
 
-async fn digest(app: &TestApp, id: i64) -> Value {
+pub async fn digest(app: &TestApp, id: i64) -> Value {
     app.admin_get(&format!("/api/admin/digests/{id}"))
         .await
         .json()
@@ -59,7 +59,7 @@ async fn digest(app: &TestApp, id: i64) -> Value {
         .unwrap()
 }
 
-async fn wait_digest_status(app: &TestApp, id: i64, status: &str) -> Value {
+pub async fn wait_digest_status(app: &TestApp, id: i64, status: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let d = digest(app, id).await;

@@ -3,7 +3,9 @@
 
 mod admin;
 mod admin_manage;
+mod delivery;
 mod digests;
+mod fake_smtp;
 mod feeds;
 mod helpers;
 mod import;

@@ -1,0 +1,312 @@
+//! The delivery engine under faults: temporary and permanent SMTP replies,
+//! a struggling relay, processes killed or stopped mid-send, and several
+//! workers sharing one queue.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::digests::{add_confirmed, add_item, digest, send_digest, wait_digest_status};
+use crate::fake_smtp::FakeSmtp;
+use crate::helpers::{emails_to, random_hex, smtp_url, spawn_app_with, unique_email, TestApp};
+
+/// `n` confirmed readers of "daily" through one CSV import.
+async fn readers(app: &TestApp, n: usize) -> Vec<String> {
+    let emails: Vec<String> = (0..n).map(|_| unique_email()).collect();
+    let r =
+        app.client
+            .post(app.url(
+                "/api/admin/newsletters/daily/subscribers/import?confirmed=true&consent=fixture",
+            ))
+            .bearer_auth(&app.admin_token)
+            .header("Content-Type", "text/csv")
+            .body(format!("email\n{}\n", emails.join("\n")))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    emails
+}
+
+async fn start_digest(app: &TestApp) -> i64 {
+    add_item(
+        app,
+        &format!("News {}", random_hex(6)),
+        "https://news.example/n",
+        "",
+    )
+    .await;
+    let r = send_digest(app, "daily", None).await;
+    assert_eq!(r.status(), 202);
+    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn temporary_replies_retry_with_growing_gaps_and_permanent_ones_fail_once() {
+    let flaky = unique_email();
+    let bad = unique_email();
+    let (f, b) = (flaky.clone(), bad.clone());
+    let smtp = FakeSmtp::start(Arc::new(move |rcpt: &str, attempt: usize| {
+        if rcpt == f && attempt <= 2 {
+            "451 4.3.0 Temporary local problem, try later".to_string()
+        } else if rcpt == b {
+            "550 5.1.1 No such user here".to_string()
+        } else {
+            "250 2.1.5 OK".to_string()
+        }
+    }))
+    .await;
+    let app = spawn_app_with(&[
+        ("smtp_url", &smtp.url),
+        ("retry_base", "200ms"),
+        ("retry_max", "5s"),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    let fine = [unique_email(), unique_email()];
+    for e in [&flaky, &bad, &fine[0], &fine[1]] {
+        add_confirmed(&app, "daily", e).await;
+    }
+    let id = start_digest(&app).await;
+    let d = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(
+        (d["sent"].as_i64(), d["failed"].as_i64()),
+        (Some(3), Some(1)),
+        "{d}"
+    );
+    assert_eq!(d["failures"][0]["recipient"], bad.as_str());
+    assert!(
+        d["failures"][0]["error"].as_str().unwrap().contains("550"),
+        "{d}"
+    );
+
+    assert_eq!(smtp.delivered(&flaky), 1);
+    let tries = smtp.attempts(&flaky);
+    assert_eq!(tries.len(), 3);
+    let (gap1, gap2) = (tries[1] - tries[0], tries[2] - tries[1]);
+    assert!(gap1 >= Duration::from_millis(150), "{gap1:?}");
+    assert!(gap2 > gap1, "backoff grows: {gap1:?} then {gap2:?}");
+    assert_eq!(smtp.attempts(&bad).len(), 1, "a 5xx is not retried");
+    assert_eq!(smtp.delivered(&bad), 0);
+    for e in &fine {
+        assert_eq!((smtp.attempts(e).len(), smtp.delivered(e)), (1, 1));
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_says_when_to_come_back_is_believed() {
+    let smtp = FakeSmtp::start(Arc::new(|_: &str, attempt: usize| {
+        if attempt == 1 {
+            "451 4.7.1 Greylisted, try again in 2 seconds".to_string()
+        } else {
+            "250 OK".to_string()
+        }
+    }))
+    .await;
+    let app = spawn_app_with(&[("smtp_url", &smtp.url), ("retry_base", "50ms")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let reader = unique_email();
+    add_confirmed(&app, "daily", &reader).await;
+    let id = start_digest(&app).await;
+    wait_digest_status(&app, id, "sent").await;
+    let tries = smtp.attempts(&reader);
+    assert_eq!(tries.len(), 2);
+    assert!(
+        tries[1] - tries[0] >= Duration::from_millis(1900),
+        "{:?}",
+        tries[1] - tries[0]
+    );
+}
+
+#[tokio::test]
+async fn a_run_of_temporary_failures_pauses_claiming() {
+    let smtp = FakeSmtp::start(Arc::new(|_: &str, attempt: usize| {
+        if attempt <= 2 {
+            "421 4.3.2 System not accepting network messages".to_string()
+        } else {
+            "250 OK".to_string()
+        }
+    }))
+    .await;
+    let app = spawn_app_with(&[
+        ("smtp_url", &smtp.url),
+        ("retry_base", "50ms"),
+        ("retry_max", "200ms"),
+        ("breaker_threshold", "4"),
+        ("breaker_cooloff", "1500ms"),
+        ("smtp_pool", "1"),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 6).await;
+    let id = start_digest(&app).await;
+    wait_digest_status(&app, id, "sent").await;
+    for e in &all {
+        assert_eq!(smtp.delivered(e), 1, "{e}");
+    }
+    // Retries alone are at most ~240 ms apart; a cool-off leaves a long gap.
+    let times = smtp.all_attempts();
+    let longest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(
+        longest >= Duration::from_millis(1400),
+        "no cool-off seen: longest gap {longest:?}"
+    );
+}
+
+/// A `herald worker` process on the test app's database.
+fn worker_process(app: &TestApp, smtp: &str, extra: &[(&str, &str)]) -> tokio::process::Child {
+    let dir = std::env::temp_dir().join(format!("herald-worker-{}", random_hex(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"));
+    cmd.arg("worker")
+        .current_dir(&dir)
+        .env("HERALD_DATABASE_URL", &app.db.url)
+        .env("HERALD_SMTP_URL", smtp)
+        .env("HERALD_FROM", "Herald Test <news@herald.test>")
+        .env("HERALD_BASE_URL", &app.address)
+        .env("HERALD_WORKER_POLL", "100ms")
+        .env("HERALD_LEASE", "2s")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start herald worker")
+}
+
+async fn wait_sent(app: &TestApp, id: i64, at_least: i64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while digest(app, id).await["sent"].as_i64().unwrap() < at_least {
+        assert!(Instant::now() < deadline, "fewer than {at_least} sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A slow SMTP relay in front of the capture server, so sends take a while.
+async fn slow_smtp() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(crate::smtp_outage::slow_relay(
+        listener,
+        Duration::from_millis(10),
+    ));
+    format!("smtp://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn sigkill_mid_send_then_restart_completes_with_duplicates_only_in_flight() {
+    let app = spawn_app_with(&[("workers", "0")]).await; // HTTP only
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 40).await;
+    let smtp = slow_smtp().await;
+    let id = start_digest(&app).await;
+    let mut first = worker_process(&app, &smtp, &[("HERALD_SMTP_POOL", "2")]);
+    wait_sent(&app, id, 5).await;
+    first.kill().await.unwrap(); // SIGKILL
+    let mid = digest(&app, id).await;
+    assert!(
+        mid["pending"].as_i64().unwrap() > 0,
+        "killed in the middle: {mid}"
+    );
+
+    let mut second = worker_process(&app, &smtp, &[]);
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(done["sent"].as_i64(), Some(40), "{done}");
+    second.kill().await.unwrap();
+
+    let mut twice = 0;
+    for e in &all {
+        let mails = emails_to(e).await;
+        assert!(!mails.is_empty(), "{e} got nothing");
+        if mails.len() > 1 {
+            twice += 1;
+            let ids: Vec<&Value> = mails.iter().map(|m| &m["headers"]["message-id"]).collect();
+            assert!(
+                ids.windows(2).all(|w| w[0] == w[1]),
+                "a duplicate keeps its Message-ID: {ids:?}"
+            );
+        }
+    }
+    // At most the claimed batch (2 connections × 2) can have been in flight.
+    assert!(twice <= 4, "{twice} duplicates");
+}
+
+#[tokio::test]
+async fn sigterm_finishes_what_is_in_flight_exits_0_and_a_restart_sends_no_duplicate() {
+    let app = spawn_app_with(&[("workers", "0")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 40).await;
+    let smtp = slow_smtp().await;
+    let id = start_digest(&app).await;
+    let mut first = worker_process(&app, &smtp, &[]);
+    wait_sent(&app, id, 5).await;
+    let pid = first.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(30), first.wait())
+        .await
+        .expect("exits within the deadline")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(app.message_count("sending").await, 0, "nothing left leased");
+    let stopped = digest(&app, id).await;
+    assert!(
+        stopped["pending"].as_i64().unwrap() > 0,
+        "stopped in the middle: {stopped}"
+    );
+
+    let mut second = worker_process(&app, &smtp, &[]);
+    wait_digest_status(&app, id, "sent").await;
+    second.kill().await.unwrap();
+    for e in &all {
+        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn several_worker_processes_share_the_queue_and_send_each_message_once() {
+    let app = spawn_app_with(&[("workers", "0")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 120).await;
+    let id = start_digest(&app).await;
+    let smtp = smtp_url();
+    let mut procs: Vec<_> = (0..3).map(|_| worker_process(&app, &smtp, &[])).collect();
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(
+        (done["sent"].as_i64(), done["failed"].as_i64()),
+        (Some(120), Some(0)),
+        "{done}"
+    );
+    for p in &mut procs {
+        p.kill().await.unwrap();
+    }
+    for e in &all {
+        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn several_workers_in_one_process_share_the_queue() {
+    let app = spawn_app_with(&[("workers", "4")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 120).await;
+    let id = start_digest(&app).await;
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(
+        (done["sent"].as_i64(), done["failed"].as_i64()),
+        (Some(120), Some(0)),
+        "{done}"
+    );
+    app.wait_queue_drained().await;
+    for e in &all {
+        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    }
+}
