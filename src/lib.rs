@@ -9,6 +9,7 @@ pub mod domain;
 pub mod email;
 pub mod feeds;
 pub mod import;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod store;

@@ -12,7 +12,7 @@ use tokio::sync::{watch, Notify};
 use crate::config::Config;
 use crate::delivery::{Worker, WorkerConfig};
 use crate::domain::token::{self, LinkSigner};
-use crate::email::{Mailer, Templates};
+use crate::email::{Dkim, Mailer, Templates};
 use crate::feeds::{Poller, PollerConfig};
 use crate::routes::{self, client::RateLimiter, AppState};
 use crate::store::Store;
@@ -25,9 +25,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The mailer the configuration asks for: SMTP, or `.eml` files.
+/// The mailer the configuration asks for: SMTP, or `.eml` files; signing
+/// with DKIM when a key is configured (a key that can't be used stops the
+/// start, rather than sending unsigned mail).
 pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
-    match &config.smtp_url {
+    let mailer = match &config.smtp_url {
         Some(url) => {
             tracing::info!(smtp = %crate::config::redact_url(url.expose_secret()), "sending over SMTP");
             Mailer::smtp(url.expose_secret(), config.smtp_pool, config.smtp_timeout)
@@ -36,7 +38,18 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
             tracing::info!(outbox = %config.outbox_dir.display(), "no SMTP URL: writing emails to the outbox folder");
             Mailer::outbox(config.outbox_dir.clone())
         }
-    }
+    }?;
+    let Some(settings) = &config.dkim else {
+        return Ok(mailer);
+    };
+    let dkim = Dkim::load(settings)?;
+    tracing::info!(
+        domain = dkim.domain(),
+        selector = dkim.selector(),
+        algorithm = dkim.algorithm(),
+        "signing every message with DKIM"
+    );
+    Ok(mailer.signed(dkim))
 }
 
 /// The key that signs unsubscribe links, shared by every process through
@@ -78,6 +91,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
             lease: config.lease,
             breaker_threshold: config.breaker_threshold.max(1),
             breaker_cooloff: config.breaker_cooloff,
+            send_timeout: config.smtp_timeout * 3,
             retry_base: config.retry_base,
             retry_max: config.retry_max,
             retry_for: config.retry_for,
@@ -88,6 +102,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         links,
         digests: Default::default(),
         transient_run: Default::default(),
+        rate: None,
     })
 }
 
@@ -100,8 +115,12 @@ pub async fn spawn_workers(
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut handles = Vec::new();
+    let rate = config
+        .send_rate
+        .map(|r| Arc::new(crate::delivery::SendRate::new(r)));
     for _ in 0..config.workers {
-        let w = worker(config, store.clone(), wake.clone()).await?;
+        let mut w = worker(config, store.clone(), wake.clone()).await?;
+        w.rate = rate.clone();
         handles.push(tokio::spawn(w.run(stop.clone())));
     }
     Ok(handles)

@@ -17,6 +17,9 @@ use crate::domain::token::LinkSigner;
 use crate::email::{build_message, Mailer, Outgoing, SendError};
 use crate::store::{DigestBody, QueuedMessage, Store};
 
+mod rate;
+pub use rate::SendRate;
+
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub from: Mailbox,
@@ -34,6 +37,8 @@ pub struct WorkerConfig {
     pub breaker_threshold: u32,
     /// …for this long.
     pub breaker_cooloff: Duration,
+    /// The longest one message's SMTP conversation may take.
+    pub send_timeout: Duration,
 }
 
 pub struct Worker {
@@ -50,6 +55,8 @@ pub struct Worker {
     pub digests: Mutex<HashMap<i64, Arc<DigestBody>>>,
     /// Temporary failures since the last success.
     pub transient_run: AtomicU32,
+    /// The process's send-rate limit, shared by its workers.
+    pub rate: Option<Arc<SendRate>>,
 }
 
 /// What to do with a claimed message.
@@ -94,45 +101,82 @@ pub fn retry_hint(reply: &str) -> Option<Duration> {
 impl Worker {
     /// Runs until `stop` turns true; messages in flight finish first, and
     /// anything not finished is left leased, to be claimed again later.
+    ///
+    /// Up to `batch` messages are in flight at once, and a freed slot is
+    /// refilled at once: one slow or hanging conversation never holds up
+    /// the others.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "delivery worker started");
+        let me = Arc::new(self);
+        let limit = me.config.batch.max(1) as usize;
+        let mut inflight = tokio::task::JoinSet::new();
+        let mut db_errors: u32 = 0;
         loop {
+            while inflight.try_join_next().is_some() {}
             if *stop.borrow() {
                 break;
             }
-            let sent = match self.run_once().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "claiming messages failed");
-                    0
-                }
-            };
-            if self.transient_run.load(Ordering::Relaxed) >= self.config.breaker_threshold {
+            if me.transient_run.load(Ordering::Relaxed) >= me.config.breaker_threshold {
                 // The relay is struggling: stop claiming for a while rather
                 // than spend every message's attempts against it.
                 tracing::warn!(
-                    worker = %self.id,
-                    cooloff = ?self.config.breaker_cooloff,
+                    worker = %me.id,
+                    cooloff = ?me.config.breaker_cooloff,
                     "too many temporary failures in a row; pausing delivery"
                 );
                 tokio::select! {
-                    _ = tokio::time::sleep(self.config.breaker_cooloff) => {}
+                    _ = tokio::time::sleep(me.config.breaker_cooloff) => {}
                     _ = stop.changed() => {}
                 }
-                self.transient_run.store(0, Ordering::Relaxed);
+                me.transient_run.store(0, Ordering::Relaxed);
                 continue;
             }
-            if sent > 0 {
+            let free = limit.saturating_sub(inflight.len());
+            if free == 0 {
+                tokio::select! {
+                    _ = inflight.join_next() => {}
+                    _ = stop.changed() => {}
+                }
                 continue;
             }
-            let wait = self.idle_wait().await;
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => {}
+            match me.claim(free as u32).await {
+                Ok(batch) if !batch.is_empty() => {
+                    db_errors = 0;
+                    for m in batch {
+                        let w = me.clone();
+                        inflight.spawn(async move { w.deliver(m).await });
+                    }
+                }
+                Ok(_) => {
+                    db_errors = 0;
+                    let wait = me.idle_wait().await;
+                    tokio::select! {
+                        _ = me.wake.notified() => {}
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => {}
+                        Some(_) = inflight.join_next(), if !inflight.is_empty() => {}
+                    }
+                }
+                Err(e) => {
+                    // The database is away (restarting, say): wait longer
+                    // each time, up to 30 s, rather than spin.
+                    db_errors = db_errors.saturating_add(1);
+                    let wait = backoff(
+                        db_errors as i32,
+                        Duration::from_millis(200),
+                        Duration::from_secs(30),
+                    );
+                    tracing::error!(error = %format!("{e:#}"), ?wait, "claiming messages failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
             }
         }
-        tracing::info!(worker = %self.id, "delivery worker stopped");
+        // Let the conversations in flight finish (the caller bounds this).
+        while inflight.join_next().await.is_some() {}
+        tracing::info!(worker = %me.id, "delivery worker stopped");
     }
 
     async fn idle_wait(&self) -> Duration {
@@ -145,20 +189,28 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and sends it; returns how many messages it handled.
-    pub async fn run_once(&self) -> anyhow::Result<usize> {
+    /// Leases up to `n` due messages to this worker.
+    async fn claim(&self, n: u32) -> anyhow::Result<Vec<QueuedMessage>> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.config.lease)?;
         let batch = self
             .store
-            .claim_messages(&self.id, now, lease_until, self.config.batch)
+            .claim_messages(&self.id, now, lease_until, n)
             .await?;
-        let n = batch.len();
         let mut digests: Vec<i64> = batch.iter().filter_map(|m| m.digest_id).collect();
+        digests.sort_unstable();
         digests.dedup();
         for d in digests {
             self.store.mark_digest_sending(d).await?;
         }
+        Ok(batch)
+    }
+
+    /// Claims what is due and delivers it, all before returning (for tests
+    /// and tools that want one round).
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let batch = self.claim(self.config.batch).await?;
+        let n = batch.len();
         futures_util::stream::iter(batch)
             .for_each_concurrent(self.config.batch as usize, |m| self.deliver(m))
             .await;
@@ -264,9 +316,24 @@ impl Worker {
 
     async fn deliver(&self, m: QueuedMessage) {
         let outcome = match self.prepare(&m).await {
-            Ok(Prepared::Send(msg)) => self.mailer.send(&msg).await,
+            Ok(Prepared::Send(msg)) => {
+                if let Some(rate) = &self.rate {
+                    rate.acquire().await;
+                }
+                // A last guard against a send that never ends (the SMTP
+                // mailer has its own, which also drops the connection).
+                let send = crate::metrics::timed(self.mailer.send(&msg));
+                match tokio::time::timeout(self.config.send_timeout, send).await {
+                    Ok(result) => result,
+                    Err(_) => Err(SendError {
+                        transient: true,
+                        message: format!("timed out after {:?}", self.config.send_timeout),
+                    }),
+                }
+            }
             Ok(Prepared::Skip(reason)) => {
                 tracing::info!(id = m.id, %reason, "delivery skipped");
+                crate::metrics::skipped(&m.kind);
                 if let Err(e) = self.store.mark_skipped(m.id, &self.id, &reason).await {
                     tracing::error!(id = m.id, error = %e, "recording a skip failed");
                 }
@@ -280,6 +347,7 @@ impl Worker {
             Ok(()) => {
                 self.transient_run.store(0, Ordering::Relaxed);
                 tracing::debug!(id = m.id, kind = %m.kind, "message sent");
+                crate::metrics::sent(&m.kind);
                 self.store.mark_sent(m.id, &self.id, now).await
             }
             Err(e) => {
@@ -291,12 +359,14 @@ impl Worker {
                     let delay = backoff(m.attempts, self.config.retry_base, self.config.retry_max)
                         .max(retry_hint(&e.message).unwrap_or_default());
                     tracing::warn!(id = m.id, attempt = m.attempts, error = %e.message, ?delay, "send failed, will retry");
+                    crate::metrics::retried(&m.kind);
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
                     self.store
                         .mark_retry(m.id, &self.id, next, &e.message)
                         .await
                 } else {
                     tracing::error!(id = m.id, error = %e.message, "send failed for good");
+                    crate::metrics::failed(&m.kind);
                     self.store.mark_failed(m.id, &self.id, &e.message).await
                 }
             }

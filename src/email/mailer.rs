@@ -8,6 +8,8 @@ use std::time::Duration;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::Dkim;
+
 /// A failed send, classified for the retry policy.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -18,21 +20,72 @@ pub struct SendError {
     pub message: String,
 }
 
+/// A pooled SMTP transport that is rebuilt when a conversation hangs.
+///
+/// lettre's own timeout doesn't cover every wait (the reply to the end of
+/// DATA, for one), and a connection dropped mid-conversation goes back to
+/// its pool as if healthy; so a send that outlives `2 × timeout` is
+/// abandoned and the whole pool replaced, leaving that connection behind.
+pub struct SmtpRelay {
+    url: String,
+    pool: u32,
+    timeout: Duration,
+    transport: std::sync::RwLock<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+impl SmtpRelay {
+    fn build(
+        url: &str,
+        pool: u32,
+        timeout: Duration,
+    ) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
+            .timeout(Some(timeout))
+            .pool_config(PoolConfig::new().max_size(pool))
+            .build())
+    }
+
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        let transport = self.transport.read().expect("not poisoned").clone();
+        match tokio::time::timeout(self.timeout * 2, transport.send(message.clone())).await {
+            Ok(result) => result.map(|_| ()).map_err(classify),
+            Err(_) => {
+                if let Ok(fresh) = Self::build(&self.url, self.pool, self.timeout) {
+                    *self.transport.write().expect("not poisoned") = fresh;
+                }
+                Err(SendError {
+                    transient: true,
+                    message: format!(
+                        "no answer from the SMTP server within {:?}",
+                        self.timeout * 2
+                    ),
+                })
+            }
+        }
+    }
+}
+
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpRelay),
     Outbox(PathBuf),
     Memory(Arc<Mutex<Vec<Message>>>),
+    /// Signs each message with DKIM, then hands it to the inner mailer:
+    /// one place, so SMTP and outbox mail alike is signed, and last, after
+    /// every header is set.
+    Signed(Box<Mailer>, Arc<Dkim>),
 }
 
 impl Mailer {
     /// An SMTP mailer for URLs like `smtp://user:pass@host:587?tls=required`.
     pub fn smtp(url: &str, pool: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
-            .timeout(Some(timeout))
-            .pool_config(PoolConfig::new().max_size(pool))
-            .build();
-        Ok(Mailer::Smtp(transport))
+        let transport = SmtpRelay::build(url, pool, timeout)?;
+        Ok(Mailer::Smtp(SmtpRelay {
+            url: url.to_string(),
+            pool,
+            timeout,
+            transport: std::sync::RwLock::new(transport),
+        }))
     }
 
     pub fn outbox(dir: PathBuf) -> anyhow::Result<Self> {
@@ -41,9 +94,29 @@ impl Mailer {
         Ok(Mailer::Outbox(dir))
     }
 
+    /// Wraps this mailer so that everything it sends is DKIM-signed.
+    pub fn signed(self, dkim: Dkim) -> Self {
+        Mailer::Signed(Box::new(self), Arc::new(dkim))
+    }
+
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp(t) => t.send(message.clone()).await.map(|_| ()).map_err(classify),
+            Mailer::Signed(inner, dkim) => {
+                // An RSA signature costs about a millisecond of CPU: off the
+                // async threads, so the SMTP conversations keep moving.
+                let (dkim, mut signed) = (dkim.clone(), message.clone());
+                let signed = tokio::task::spawn_blocking(move || {
+                    dkim.sign(&mut signed);
+                    signed
+                })
+                .await
+                .map_err(|e| SendError {
+                    transient: false,
+                    message: format!("DKIM signing failed: {e}"),
+                })?;
+                Box::pin(inner.send(&signed)).await
+            }
+            Mailer::Smtp(relay) => relay.send(message).await,
             Mailer::Outbox(dir) => write_eml(dir, message).await.map_err(|e| SendError {
                 transient: true,
                 message: format!("writing to the outbox failed: {e}"),

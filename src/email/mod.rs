@@ -1,11 +1,13 @@
 //! Outgoing email: templates, message building and the transports.
 
 mod confirmation;
+mod dkim;
 mod mailer;
 mod message;
 mod templates;
 
 pub use confirmation::{confirmation_message, human_duration, new_message_id};
+pub use dkim::{Dkim, SIGNED_HEADERS};
 pub use mailer::{Mailer, SendError};
 pub use message::{build_message, Outgoing};
 pub use templates::Templates;

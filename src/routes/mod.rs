@@ -10,6 +10,7 @@ pub mod client;
 mod confirm;
 pub mod error;
 mod health;
+mod metrics;
 pub mod openapi;
 mod pages;
 mod subscriptions;
@@ -155,6 +156,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource(
             "/api/openapi.json",
             get_head!(openapi::openapi_json),
+        ))
+        .service(resource(
+            "/metrics",
+            vec![("GET", web::get().to(metrics::metrics))],
         ))
         .service(admin::scope())
         .default_service(web::to(not_found));

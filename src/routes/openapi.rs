@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, newsletters, subscribers};
-use super::{confirm, health, pages, subscriptions, unsubscribe};
+use super::{confirm, health, metrics, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
 
@@ -102,6 +102,7 @@ impl Modify for UniqueOperationIds {
         feeds::list,
         feeds::get,
         feeds::delete,
+        metrics::metrics,
     ),
     modifiers(&BearerAuth, &UniqueOperationIds),
     tags(

@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use crate::digests::{add_confirmed, add_item, digest, send_digest, wait_digest_status};
 use crate::fake_smtp::FakeSmtp;
-use crate::helpers::{emails_to, random_hex, smtp_url, spawn_app_with, unique_email, TestApp};
+use crate::helpers::{
+    emails_by_recipient, emails_to, random_hex, smtp_url, spawn_app, spawn_app_with, unique_email,
+    TestApp,
+};
 
 /// `n` confirmed readers of "daily" through one CSV import.
 async fn readers(app: &TestApp, n: usize) -> Vec<String> {
@@ -198,14 +201,14 @@ async fn slow_smtp() -> String {
 }
 
 #[tokio::test]
-async fn sigkill_mid_send_then_restart_completes_with_duplicates_only_in_flight() {
+async fn sigkill_a_third_of_the_way_then_restart_completes_with_duplicates_only_in_flight() {
     let app = spawn_app_with(&[("workers", "0")]).await; // HTTP only
     app.add_newsletter("daily", "Daily").await;
-    let all = readers(&app, 40).await;
-    let smtp = slow_smtp().await;
+    let all = readers(&app, 1000).await;
+    let smtp = smtp_url();
     let id = start_digest(&app).await;
     let mut first = worker_process(&app, &smtp, &[("HERALD_SMTP_POOL", "2")]);
-    wait_sent(&app, id, 5).await;
+    wait_sent(&app, id, 333).await;
     first.kill().await.unwrap(); // SIGKILL
     let mid = digest(&app, id).await;
     assert!(
@@ -215,12 +218,11 @@ async fn sigkill_mid_send_then_restart_completes_with_duplicates_only_in_flight(
 
     let mut second = worker_process(&app, &smtp, &[]);
     let done = wait_digest_status(&app, id, "sent").await;
-    assert_eq!(done["sent"].as_i64(), Some(40), "{done}");
+    assert_eq!(done["sent"].as_i64(), Some(1000), "{done}");
     second.kill().await.unwrap();
 
     let mut twice = 0;
-    for e in &all {
-        let mails = emails_to(e).await;
+    for (e, mails) in emails_by_recipient(&all).await {
         assert!(!mails.is_empty(), "{e} got nothing");
         if mails.len() > 1 {
             twice += 1;
@@ -231,7 +233,7 @@ async fn sigkill_mid_send_then_restart_completes_with_duplicates_only_in_flight(
             );
         }
     }
-    // At most the claimed batch (2 connections × 2) can have been in flight.
+    // At most the claimed batch (2 connections × 2) was in flight.
     assert!(twice <= 4, "{twice} duplicates");
 }
 
@@ -239,11 +241,11 @@ async fn sigkill_mid_send_then_restart_completes_with_duplicates_only_in_flight(
 async fn sigterm_finishes_what_is_in_flight_exits_0_and_a_restart_sends_no_duplicate() {
     let app = spawn_app_with(&[("workers", "0")]).await;
     app.add_newsletter("daily", "Daily").await;
-    let all = readers(&app, 40).await;
-    let smtp = slow_smtp().await;
+    let all = readers(&app, 1000).await;
+    let smtp = smtp_url();
     let id = start_digest(&app).await;
     let mut first = worker_process(&app, &smtp, &[]);
-    wait_sent(&app, id, 5).await;
+    wait_sent(&app, id, 333).await;
     let pid = first.id().unwrap().to_string();
     let killed = tokio::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -266,30 +268,30 @@ async fn sigterm_finishes_what_is_in_flight_exits_0_and_a_restart_sends_no_dupli
     let mut second = worker_process(&app, &smtp, &[]);
     wait_digest_status(&app, id, "sent").await;
     second.kill().await.unwrap();
-    for e in &all {
-        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    for (e, mails) in emails_by_recipient(&all).await {
+        assert_eq!(mails.len(), 1, "{e}");
     }
 }
 
 #[tokio::test]
-async fn several_worker_processes_share_the_queue_and_send_each_message_once() {
-    let app = spawn_app_with(&[("workers", "0")]).await;
+async fn two_worker_processes_and_serve_send_each_message_once() {
+    let app = spawn_app().await; // serve, with its own worker
     app.add_newsletter("daily", "Daily").await;
-    let all = readers(&app, 120).await;
+    let all = readers(&app, 1000).await;
     let id = start_digest(&app).await;
     let smtp = smtp_url();
-    let mut procs: Vec<_> = (0..3).map(|_| worker_process(&app, &smtp, &[])).collect();
+    let mut procs: Vec<_> = (0..2).map(|_| worker_process(&app, &smtp, &[])).collect();
     let done = wait_digest_status(&app, id, "sent").await;
     assert_eq!(
         (done["sent"].as_i64(), done["failed"].as_i64()),
-        (Some(120), Some(0)),
+        (Some(1000), Some(0)),
         "{done}"
     );
     for p in &mut procs {
         p.kill().await.unwrap();
     }
-    for e in &all {
-        assert_eq!(emails_to(e).await.len(), 1, "{e}");
+    for (e, mails) in emails_by_recipient(&all).await {
+        assert_eq!(mails.len(), 1, "{e}");
     }
 }
 
@@ -309,4 +311,123 @@ async fn several_workers_in_one_process_share_the_queue() {
     for e in &all {
         assert_eq!(emails_to(e).await.len(), 1, "{e}");
     }
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_or_hangs_up_after_data_is_retried_without_holding_others_up() {
+    let hangs = unique_email();
+    let drops = unique_email();
+    let (h, d) = (hangs.clone(), drops.clone());
+    let smtp = FakeSmtp::start(Arc::new(move |rcpt: &str, attempt: usize| {
+        match (rcpt, attempt) {
+            (r, 1) if r == h => "250 HANG".to_string(),
+            (r, 1) if r == d => "250 CLOSE".to_string(),
+            _ => "250 OK".to_string(),
+        }
+    }))
+    .await;
+    let app = spawn_app_with(&[
+        ("smtp_url", &smtp.url),
+        ("smtp_timeout", "2s"),
+        ("smtp_pool", "4"),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    add_confirmed(&app, "daily", &hangs).await;
+    add_confirmed(&app, "daily", &drops).await;
+    let others = readers(&app, 12).await;
+    let started = Instant::now();
+    let id = start_digest(&app).await;
+    // The others go through while the hanging connection waits out its timeout.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while others.iter().any(|e| smtp.delivered(e) == 0) {
+        assert!(Instant::now() < deadline, "others were held up");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "others waited for the hung one: {:?}",
+        started.elapsed()
+    );
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(
+        (done["sent"].as_i64(), done["failed"].as_i64()),
+        (Some(14), Some(0)),
+        "{done}"
+    );
+    for e in [&hangs, &drops] {
+        assert_eq!(smtp.attempts(e).len(), 2, "{e} retried once");
+        assert_eq!(smtp.delivered(e), 1, "{e}");
+    }
+    for e in &others {
+        assert_eq!(smtp.delivered(e), 1, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn the_send_rate_is_never_exceeded_in_any_second() {
+    let smtp = FakeSmtp::start(Arc::new(|_: &str, _: usize| "250 OK".to_string())).await;
+    let app = spawn_app_with(&[
+        ("smtp_url", &smtp.url),
+        ("send_rate", "20"),
+        ("smtp_pool", "4"),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 60).await;
+    let id = start_digest(&app).await;
+    wait_digest_status(&app, id, "sent").await;
+    let times = smtp.all_attempts();
+    assert_eq!(times.len(), all.len());
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times[i..]
+            .iter()
+            .filter(|u| **u - *t < Duration::from_secs(1))
+            .count();
+        assert!(in_window <= 20, "{in_window} sends within a second");
+    }
+    assert!(
+        *times.last().unwrap() - times[0] >= Duration::from_secs(2),
+        "the limit was applied"
+    );
+}
+
+#[tokio::test]
+async fn the_database_going_away_mid_send_is_survived() {
+    // PostgreSQL only: every connection of the app is cut mid-send, as a
+    // restart would. (SQLite has no server to lose.)
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        return;
+    };
+    let app = spawn_app_with(&[("lease", "2s"), ("smtp_pool", "2")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let all = readers(&app, 300).await;
+    let id = start_digest(&app).await;
+    wait_sent(&app, id, 30).await;
+    let db_name = url::Url::parse(&app.db.url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    let admin = herald::store::Store::connect(&admin_url).await.unwrap();
+    let herald::store::Store::Postgres(pool) = &admin else {
+        unreachable!()
+    };
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&db_name)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(!cut.is_empty(), "connections were cut");
+    admin.close().await;
+
+    let done = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(done["pending"].as_i64(), Some(0), "{done}");
+    for (e, mails) in emails_by_recipient(&all).await {
+        assert!(!mails.is_empty(), "{e} got nothing");
+    }
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "still serving");
 }

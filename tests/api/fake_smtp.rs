@@ -9,7 +9,9 @@ use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-/// The reply to `RCPT TO` for a recipient's `attempt` (1-based).
+/// The reply to `RCPT TO` for a recipient's `attempt` (1-based). A reply of
+/// `250 HANG` accepts the recipient and then never answers the end of
+/// DATA; `250 CLOSE` drops the connection there instead.
 pub type Script = Arc<dyn Fn(&str, usize) -> String + Send + Sync>;
 
 #[derive(Default)]
@@ -54,6 +56,7 @@ impl FakeSmtp {
             .unwrap_or(0)
     }
 
+    /// When each delivery was accepted is not kept; attempts are enough.
     pub fn all_attempts(&self) -> Vec<Instant> {
         let mut all: Vec<Instant> = self
             .log
@@ -79,6 +82,7 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
             let (read, mut write) = stream.into_split();
             let mut lines = BufReader::new(read).lines();
             let mut accepted: Vec<String> = Vec::new();
+            let mut after_data: Option<&'static str> = None;
             if write.write_all(b"220 fake.test ESMTP\r\n").await.is_err() {
                 return;
             }
@@ -102,6 +106,11 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
                         a.len()
                     };
                     let reply = script(&rcpt, attempt);
+                    if reply == "250 HANG" {
+                        after_data = Some("hang");
+                    } else if reply == "250 CLOSE" {
+                        after_data = Some("close");
+                    }
                     if reply.starts_with('2') {
                         accepted.push(rcpt);
                     }
@@ -115,6 +124,14 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
                             if l == "." {
                                 break;
                             }
+                        }
+                        match after_data.take() {
+                            Some("hang") => {
+                                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                                return;
+                            }
+                            Some(_) => return,
+                            None => {}
                         }
                         let mut log = log.lock().unwrap();
                         for r in accepted.drain(..) {

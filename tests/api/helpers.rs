@@ -291,6 +291,28 @@ pub async fn emails_to(address: &str) -> Vec<Value> {
     r.json().await.unwrap()
 }
 
+/// The capture server's messages for each of `addresses` (one request).
+pub async fn emails_by_recipient(
+    addresses: &[String],
+) -> std::collections::HashMap<String, Vec<Value>> {
+    let all: Vec<Value> = reqwest::get(format!("{}/email", maildev_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out: std::collections::HashMap<String, Vec<Value>> =
+        addresses.iter().map(|a| (a.clone(), Vec::new())).collect();
+    for m in all {
+        if let Some(to) = m["to"][0]["address"].as_str() {
+            if let Some(list) = out.get_mut(to) {
+                list.push(m);
+            }
+        }
+    }
+    out
+}
+
 /// Waits until `n` messages for `address` have arrived and returns them.
 pub async fn wait_for_emails(address: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(20);

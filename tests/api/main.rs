@@ -5,6 +5,7 @@ mod admin;
 mod admin_manage;
 mod delivery;
 mod digests;
+mod dkim_metrics;
 mod fake_smtp;
 mod feeds;
 mod helpers;
