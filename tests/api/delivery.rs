@@ -189,17 +189,6 @@ async fn wait_sent(app: &TestApp, id: i64, at_least: i64) {
     }
 }
 
-/// A slow SMTP relay in front of the capture server, so sends take a while.
-async fn slow_smtp() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(crate::smtp_outage::slow_relay(
-        listener,
-        Duration::from_millis(10),
-    ));
-    format!("smtp://127.0.0.1:{port}")
-}
-
 #[tokio::test]
 async fn sigkill_a_third_of_the_way_then_restart_completes_with_duplicates_only_in_flight() {
     let app = spawn_app_with(&[("workers", "0")]).await; // HTTP only
