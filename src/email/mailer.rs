@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 
 use super::Dkim;
 
@@ -20,54 +19,8 @@ pub struct SendError {
     pub message: String,
 }
 
-/// A pooled SMTP transport that is rebuilt when a conversation hangs.
-///
-/// lettre's own timeout doesn't cover every wait (the reply to the end of
-/// DATA, for one), and a connection dropped mid-conversation goes back to
-/// its pool as if healthy; so a send that outlives `2 × timeout` is
-/// abandoned and the whole pool replaced, leaving that connection behind.
-pub struct SmtpRelay {
-    url: String,
-    pool: u32,
-    timeout: Duration,
-    transport: std::sync::RwLock<AsyncSmtpTransport<Tokio1Executor>>,
-}
-
-impl SmtpRelay {
-    fn build(
-        url: &str,
-        pool: u32,
-        timeout: Duration,
-    ) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-        Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
-            .timeout(Some(timeout))
-            .pool_config(PoolConfig::new().max_size(pool))
-            .build())
-    }
-
-    async fn send(&self, message: &Message) -> Result<(), SendError> {
-        let transport = self.transport.read().expect("not poisoned").clone();
-        match tokio::time::timeout(self.timeout * 2, transport.send(message.clone())).await {
-            Ok(result) => result.map(|_| ()).map_err(classify),
-            Err(_) => {
-                if let Ok(fresh) = Self::build(&self.url, self.pool, self.timeout) {
-                    *self.transport.write().expect("not poisoned") = fresh;
-                }
-                Err(SendError {
-                    transient: true,
-                    message: format!(
-                        "no answer from the SMTP server within {:?}",
-                        self.timeout * 2
-                    ),
-                })
-            }
-        }
-    }
-}
-
 pub enum Mailer {
-    Smtp(SmtpRelay),
+    Smtp(super::smtp::SmtpPool),
     Outbox(PathBuf),
     Memory(Arc<Mutex<Vec<Message>>>),
     /// Signs each message with DKIM, then hands it to the inner mailer:
@@ -79,13 +32,9 @@ pub enum Mailer {
 impl Mailer {
     /// An SMTP mailer for URLs like `smtp://user:pass@host:587?tls=required`.
     pub fn smtp(url: &str, pool: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let transport = SmtpRelay::build(url, pool, timeout)?;
-        Ok(Mailer::Smtp(SmtpRelay {
-            url: url.to_string(),
-            pool,
-            timeout,
-            transport: std::sync::RwLock::new(transport),
-        }))
+        Ok(Mailer::Smtp(super::smtp::SmtpPool::new(
+            url, pool, timeout,
+        )?))
     }
 
     pub fn outbox(dir: PathBuf) -> anyhow::Result<Self> {
@@ -129,7 +78,7 @@ impl Mailer {
     }
 }
 
-fn classify(e: lettre::transport::smtp::Error) -> SendError {
+pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
     let code = e.status().map(|c| c.to_string());
     // RFC 5321 4.5.3.1.10: a 552 for too many recipients is really temporary.
     let permanent = (e.is_permanent() && code.as_deref() != Some("552")) || e.is_client();

@@ -4,6 +4,7 @@ mod confirmation;
 mod dkim;
 mod mailer;
 mod message;
+mod smtp;
 mod templates;
 
 pub use confirmation::{confirmation_message, human_duration, new_message_id};

@@ -1,0 +1,256 @@
+//! Herald's own pool of SMTP connections.
+//!
+//! lettre's pooled transport never sets `TCP_NODELAY`, so every message
+//! waits ~40 ms for a delayed ACK (about 23 messages/s per connection). We
+//! open the socket ourselves with `set_nodelay(true)` and hand it to
+//! `AsyncSmtpConnection::connect_with_transport`; STARTTLS (`tls=required`
+//! or `opportunistic`) upgrades that same socket. Implicit TLS (`smtps://`)
+//! uses lettre's own connect.
+//!
+//! A connection whose conversation failed or outlived its time is never
+//! reused: lettre's own pool would put a connection dropped mid-conversation
+//! back as if healthy.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::Message;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use super::mailer::{classify, SendError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    None,
+    Opportunistic,
+    Required,
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
+}
+
+/// Where and how to connect, from an SMTP URL as lettre reads them:
+/// `smtp://user:pass@host:port/helo-name?tls=required|opportunistic`,
+/// `smtps://…`.
+#[derive(Debug, Clone)]
+struct Target {
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+}
+
+fn parse_url(raw: &str) -> anyhow::Result<Target> {
+    let url = url::Url::parse(raw).map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("the SMTP URL names no host"))?
+        .trim_matches(['[', ']'])
+        .to_string();
+    let tls_param = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let (tls, default_port) = match (url.scheme(), tls_param.as_deref()) {
+        ("smtp", None | Some("none")) => (Tls::None, 25),
+        ("smtp", Some("required")) => (Tls::Required, 587),
+        ("smtp", Some("opportunistic")) => (Tls::Opportunistic, 587),
+        ("smtps", _) => (Tls::Wrapper, 465),
+        (scheme, tls) => anyhow::bail!("unknown SMTP scheme `{scheme}` or tls `{tls:?}`"),
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| anyhow::anyhow!("the SMTP URL's user or password is not UTF-8"))
+    };
+    let credentials = match url.password() {
+        Some(p) => Some(Credentials::new(decode(url.username())?, decode(p)?)),
+        None => None,
+    };
+    let path = url.path().trim_matches('/');
+    let hello = if path.is_empty() {
+        ClientId::default()
+    } else {
+        ClientId::Domain(path.to_string())
+    };
+    Ok(Target {
+        port: url.port().unwrap_or(default_port),
+        host,
+        tls,
+        credentials,
+        hello,
+    })
+}
+
+/// Idle connections older than this are closed rather than reused: many
+/// servers drop idle clients after a while.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+
+pub struct SmtpPool {
+    target: Target,
+    timeout: Duration,
+    slots: Semaphore,
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+}
+
+impl SmtpPool {
+    pub fn new(url: &str, size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let target = parse_url(url)?;
+        if target.tls != Tls::None {
+            // Fail at start, not at the first send, if TLS can't be set up.
+            TlsParameters::new(target.host.clone())
+                .map_err(|e| anyhow::anyhow!("TLS for {}: {e}", target.host))?;
+        }
+        Ok(Self {
+            target,
+            timeout,
+            slots: Semaphore::new(size.max(1) as usize),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn transient(message: String) -> SendError {
+        SendError {
+            transient: true,
+            message,
+        }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let t = &self.target;
+        let tls = || TlsParameters::new(t.host.clone()).map_err(classify);
+        let mut conn = if t.tls == Tls::Wrapper {
+            AsyncSmtpConnection::connect_tokio1(
+                (t.host.as_str(), t.port),
+                Some(self.timeout),
+                &t.hello,
+                Some(tls()?),
+                None,
+            )
+            .await
+            .map_err(classify)?
+        } else {
+            let tcp =
+                tokio::time::timeout(self.timeout, TcpStream::connect((t.host.as_str(), t.port)))
+                    .await
+                    .map_err(|_| {
+                        Self::transient(format!("connecting to {}:{} timed out", t.host, t.port))
+                    })?
+                    .map_err(|e| Self::transient(format!("connection error: {e}")))?;
+            tcp.set_nodelay(true)
+                .map_err(|e| Self::transient(format!("connection error: {e}")))?;
+            let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &t.hello)
+                .await
+                .map_err(classify)?;
+            if t.tls == Tls::Required || (t.tls == Tls::Opportunistic && conn.can_starttls()) {
+                conn.starttls(tls()?, &t.hello).await.map_err(classify)?;
+            }
+            conn
+        };
+        if let Some(c) = &t.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(conn)
+    }
+
+    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+        let mut idle = self.idle.lock().expect("not poisoned");
+        while let Some((conn, since)) = idle.pop() {
+            if since.elapsed() < MAX_IDLE && !conn.has_broken() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// Sends one message on a pooled connection (at most `size` at once).
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Self::transient("the pool is closed".into()))?;
+        let envelope = message.envelope();
+        let bytes = message.formatted();
+        let reused = self.take_idle();
+        let fresh = reused.is_none();
+        let mut conn = match reused {
+            Some(c) => c,
+            None => tokio::time::timeout(self.timeout * 2, self.connect())
+                .await
+                .map_err(|_| Self::transient("connecting timed out".into()))??,
+        };
+        let outcome = tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await;
+        match outcome {
+            Ok(Ok(_)) => {
+                self.idle
+                    .lock()
+                    .expect("not poisoned")
+                    .push((conn, Instant::now()));
+                Ok(())
+            }
+            // A reused connection may have been closed by the server while
+            // idle: one more try on a fresh one before calling it a failure.
+            Ok(Err(e)) if !fresh && !e.is_permanent() && e.status().is_none() => {
+                drop(conn);
+                let mut conn = tokio::time::timeout(self.timeout * 2, self.connect())
+                    .await
+                    .map_err(|_| Self::transient("connecting timed out".into()))??;
+                match tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await {
+                    Ok(Ok(_)) => {
+                        self.idle
+                            .lock()
+                            .expect("not poisoned")
+                            .push((conn, Instant::now()));
+                        Ok(())
+                    }
+                    Ok(Err(e)) => Err(classify(e)),
+                    Err(_) => Err(Self::transient(format!(
+                        "no answer from the SMTP server within {:?}",
+                        self.timeout * 2
+                    ))),
+                }
+            }
+            Ok(Err(e)) => Err(classify(e)),
+            // The connection is dropped here, never reused.
+            Err(_) => Err(Self::transient(format!(
+                "no answer from the SMTP server within {:?}",
+                self.timeout * 2
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_read_like_lettres() {
+        let t = parse_url("smtp://127.0.0.1:1025").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.tls),
+            ("127.0.0.1", 1025, Tls::None)
+        );
+        assert!(t.credentials.is_none());
+        let t = parse_url("smtp://us%40er:p%3Ass@mail.example?tls=required").unwrap();
+        assert_eq!((t.port, t.tls), (587, Tls::Required));
+        assert!(t.credentials.is_some());
+        assert_eq!(parse_url("smtps://mail.example").unwrap().port, 465);
+        assert_eq!(
+            parse_url("smtp://mail.example?tls=opportunistic")
+                .unwrap()
+                .tls,
+            Tls::Opportunistic
+        );
+        assert!(parse_url("http://mail.example").is_err());
+        assert!(parse_url("smtp://mail.example?tls=bogus").is_err());
+    }
+}
