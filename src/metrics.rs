@@ -110,13 +110,20 @@ pub fn skipped(kind: &str) {
     METRICS.skipped.inc(kind);
 }
 
-/// Runs `send` and records how long it took, whatever the outcome: slow
+/// Runs `send` and records how long it took, whatever the outcome, also
+/// when the caller gives up on it (a timeout drops the future): slow
 /// failures are what a latency graph is for.
 pub async fn timed<F: Future>(send: F) -> F::Output {
-    let start = Instant::now();
-    let out = send.await;
-    METRICS.send_duration.observe(start.elapsed().as_secs_f64());
-    out
+    struct Observe(Instant);
+    impl Drop for Observe {
+        fn drop(&mut self) {
+            METRICS
+                .send_duration
+                .observe(self.0.elapsed().as_secs_f64());
+        }
+    }
+    let _observe = Observe(Instant::now());
+    send.await
 }
 
 /// The Prometheus text exposition (format 0.0.4) of the counters, with the
@@ -270,5 +277,15 @@ mod tests {
         assert!(after.contains("# TYPE herald_queue_depth gauge\n"));
         assert!(after.contains("# TYPE herald_send_duration_seconds histogram\n"));
         assert!(after.ends_with('\n'));
+    }
+
+    #[tokio::test]
+    async fn a_send_given_up_on_is_timed_too() {
+        let count = || value(&render(&[]), "herald_send_duration_seconds_count");
+        let before = count();
+        let hung = timed(std::future::pending::<()>());
+        let r = tokio::time::timeout(std::time::Duration::from_millis(5), hung).await;
+        assert!(r.is_err());
+        assert!(count() >= before + 1.0);
     }
 }

@@ -103,6 +103,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         digests: Default::default(),
         transient_run: Default::default(),
         rate: None,
+        marked: Default::default(),
     })
 }
 

@@ -57,6 +57,8 @@ pub struct Worker {
     pub transient_run: AtomicU32,
     /// The process's send-rate limit, shared by its workers.
     pub rate: Option<Arc<SendRate>>,
+    /// Digests this worker has already marked as sending.
+    pub marked: Mutex<std::collections::HashSet<i64>>,
 }
 
 /// What to do with a claimed message.
@@ -201,7 +203,12 @@ impl Worker {
         digests.sort_unstable();
         digests.dedup();
         for d in digests {
-            self.store.mark_digest_sending(d).await?;
+            // Once per digest per worker is enough: it only moves
+            // queued → sending.
+            let first = self.marked.lock().expect("not poisoned").insert(d);
+            if first {
+                self.store.mark_digest_sending(d).await?;
+            }
         }
         Ok(batch)
     }
@@ -337,12 +344,13 @@ impl Worker {
                 if let Err(e) = self.store.mark_skipped(m.id, &self.id, &reason).await {
                     tracing::error!(id = m.id, error = %e, "recording a skip failed");
                 }
-                self.after(&m).await;
+                self.after(&m, false).await;
                 return;
             }
             Err(e) => Err(e),
         };
         let now = Utc::now();
+        let mut retried = false;
         let recorded = match outcome {
             Ok(()) => {
                 self.transient_run.store(0, Ordering::Relaxed);
@@ -361,6 +369,7 @@ impl Worker {
                     tracing::warn!(id = m.id, attempt = m.attempts, error = %e.message, ?delay, "send failed, will retry");
                     crate::metrics::retried(&m.kind);
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                    retried = true;
                     self.store
                         .mark_retry(m.id, &self.id, next, &e.message)
                         .await
@@ -375,12 +384,17 @@ impl Worker {
             // The lease runs out and the message is claimed again: at least once.
             tracing::error!(id = m.id, error = %e, "recording a delivery outcome failed");
         }
-        self.after(&m).await;
+        self.after(&m, retried).await;
     }
 
     /// A digest whose last delivery just ended is sent.
-    async fn after(&self, m: &QueuedMessage) {
+    async fn after(&self, m: &QueuedMessage, retried: bool) {
         if let Some(d) = m.digest_id {
+            if retried {
+                if let Err(e) = self.store.cancel_leftovers(d).await {
+                    tracing::warn!(digest = d, error = %e, "checking for a cancel failed");
+                }
+            }
             if let Err(e) = self.store.finish_digest_if_done(d, Utc::now()).await {
                 tracing::warn!(digest = d, error = %e, "updating the digest's status failed");
             }

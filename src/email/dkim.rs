@@ -82,6 +82,10 @@ impl Dkim {
         let path = &settings.key_file;
         let (key, algorithm) =
             read_key(path).with_context(|| format!("DKIM key file {}", path.display()))?;
+        Ok(Self::with_key(settings, key, algorithm))
+    }
+
+    fn with_key(settings: &DkimSettings, key: DkimSigningKey, algorithm: &'static str) -> Self {
         let headers = SIGNED_HEADERS
             .iter()
             .map(|h| HeaderName::new_from_ascii_str(h))
@@ -99,12 +103,12 @@ impl Dkim {
             headers,
             canonicalization,
         );
-        Ok(Dkim {
+        Dkim {
             config,
             domain: settings.domain.clone(),
             selector: settings.selector.clone(),
             algorithm,
-        })
+        }
     }
 
     /// Adds the `DKIM-Signature` header. Call it on the finished message:
@@ -140,10 +144,9 @@ fn read_key(path: &Path) -> anyhow::Result<(DkimSigningKey, &'static str)> {
     parse_key(&text)
 }
 
-/// Accepts what `openssl genpkey` and `openssl genrsa` write (PKCS#8
-/// `PRIVATE KEY` holding RSA or Ed25519, PKCS#1 `RSA PRIVATE KEY`), and
-/// lettre's own Ed25519 form (the base64 32-byte seed). Errors describe
-/// the problem, never the content.
+/// Accepts what `openssl genpkey` and `openssl genrsa` write: PKCS#8
+/// `PRIVATE KEY` holding RSA or Ed25519, and PKCS#1 `RSA PRIVATE KEY`.
+/// Errors describe the problem, never the content.
 fn parse_key(text: &str) -> anyhow::Result<(DkimSigningKey, &'static str)> {
     let text = text.trim();
     if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
@@ -174,13 +177,7 @@ fn parse_key(text: &str) -> anyhow::Result<(DkimSigningKey, &'static str)> {
             _ => bail!("holds a key of another algorithm; use RSA (2048 bits) or Ed25519"),
         };
     }
-    if text.starts_with("-----BEGIN") {
-        bail!("is not a PEM private key Herald can use (PKCS#1 or PKCS#8, RSA or Ed25519)");
-    }
-    match base64::engine::general_purpose::STANDARD.decode(text) {
-        Ok(seed) if seed.len() == 32 => ed25519_key(&seed),
-        _ => bail!("holds no PEM private key (expected -----BEGIN PRIVATE KEY-----)"),
-    }
+    bail!("holds no private key Herald can use (PEM, PKCS#8 or PKCS#1, RSA or Ed25519)")
 }
 
 fn rsa_key(key: RsaPrivateKey) -> anyhow::Result<(DkimSigningKey, &'static str)> {
@@ -253,24 +250,7 @@ mod tests {
             selector: "s1".into(),
             key_file: "unused".into(),
         };
-        let dkim = Dkim {
-            config: DkimConfig::new(
-                settings.selector.clone(),
-                settings.domain.clone(),
-                key,
-                SIGNED_HEADERS
-                    .iter()
-                    .map(|h| HeaderName::new_from_ascii_str(h))
-                    .collect(),
-                DkimCanonicalization {
-                    header: DkimCanonicalizationType::Relaxed,
-                    body: DkimCanonicalizationType::Relaxed,
-                },
-            ),
-            domain: settings.domain,
-            selector: settings.selector,
-            algorithm: alg,
-        };
+        let dkim = Dkim::with_key(&settings, key, alg);
         let mut m = message();
         dkim.sign(&mut m);
         let raw = String::from_utf8(m.formatted()).unwrap();
@@ -286,6 +266,30 @@ mod tests {
             "{sig}"
         );
         assert!(!format!("{dkim:?}").contains("MC4C"));
+    }
+
+    /// lettre's signer sees only the message's own headers: one it writes
+    /// elsewhere (a multipart `Content-Type` goes out with the body) would
+    /// be hashed as absent while present, and break every signature.
+    #[test]
+    fn every_signed_header_that_goes_out_is_one_the_signer_sees() {
+        let mut m = message();
+        m.headers_mut()
+            .insert_raw(lettre::message::header::HeaderValue::new(
+                HeaderName::new_from_ascii_str("Reply-To"),
+                "desk@example.com".into(),
+            ));
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+        for name in SIGNED_HEADERS {
+            let written = head.starts_with(&format!("{}:", name.to_ascii_lowercase()))
+                || head.contains(&format!("\r\n{}:", name.to_ascii_lowercase()));
+            let seen = m.headers().get_raw(name).is_some();
+            assert_eq!(written, seen, "{name}");
+        }
+        assert!(
+            head.contains("\r\ncontent-type:") && m.headers().get_raw("Content-Type").is_none()
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl Mailer {
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         match self {
             Mailer::Signed(inner, dkim) => {
-                // An RSA signature costs about a millisecond of CPU: off the
+                // An RSA signature costs a millisecond or more of CPU: off the
                 // async threads, so the SMTP conversations keep moving.
                 let (dkim, mut signed) = (dkim.clone(), message.clone());
                 let signed = tokio::task::spawn_blocking(move || {

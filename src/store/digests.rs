@@ -358,10 +358,9 @@ impl Store {
         Ok(())
     }
 
-    /// A digest with nothing left queued or in flight is sent (failures
-    /// included). A cancelled one loses whatever a retry put back in the
-    /// queue while the cancel was committing.
-    pub async fn finish_digest_if_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+    /// After a retry: if the digest was cancelled meanwhile, what the retry
+    /// put back in the queue is cancelled too (a retry racing a cancel).
+    pub async fn cancel_leftovers(&self, id: i64) -> Result<()> {
         both!(self, p => sqlx::query(
             "UPDATE messages SET status = 'cancelled' WHERE digest_id = $1 AND status = 'queued' \
              AND EXISTS (SELECT 1 FROM digests WHERE id = $1 AND status = 'cancelled')",
@@ -370,6 +369,22 @@ impl Store {
         .execute(p)
         .await
         .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A digest with nothing left queued or in flight is sent (failures
+    /// included). Looks first, so the common case (more to send) writes
+    /// nothing.
+    pub async fn finish_digest_if_done(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let busy: Option<i32> = both!(self, p => sqlx::query_scalar(
+            "SELECT 1 FROM messages WHERE digest_id = $1 AND status IN ('queued', 'sending') LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+        if busy.is_some() {
+            return Ok(());
+        }
         both!(self, p => sqlx::query(
             "UPDATE digests SET status = 'sent', finished_at = $1 \
              WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \

@@ -47,7 +47,7 @@ fn openssl(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum KeyKind {
     /// `openssl genpkey -algorithm RSA`: PKCS#8 `PRIVATE KEY`.
     RsaPkcs8,
@@ -111,16 +111,6 @@ fn generate_key(kind: KeyKind) -> TestKey {
         path,
         selector: format!("t{}", random_hex(8)),
         record,
-    }
-}
-
-impl std::fmt::Debug for KeyKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            KeyKind::RsaPkcs8 => "RSA PKCS#8",
-            KeyKind::RsaPkcs1 => "RSA PKCS#1",
-            KeyKind::Ed25519 => "Ed25519",
-        })
     }
 }
 
@@ -342,6 +332,33 @@ async fn rsa_pkcs1_signatures_verify() {
 #[tokio::test]
 async fn ed25519_signatures_verify_and_cover_the_list_headers() {
     signed_mail_verifies(KeyKind::Ed25519).await;
+}
+
+#[tokio::test]
+async fn outbox_mail_is_signed_too() {
+    let key = generate_key(KeyKind::Ed25519);
+    let outbox = key.dir.join("outbox");
+    let app = spawn_app_with(&[
+        ("smtp_url", ""),
+        ("outbox_dir", outbox.to_str().unwrap()),
+        ("dkim_domain", DOMAIN),
+        ("dkim_selector", &key.selector),
+        ("dkim_key_file", key.path.to_str().unwrap()),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    app.signup(&unique_email(), &["daily"]).await;
+    app.wait_queue_drained().await;
+    let files: Vec<PathBuf> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let raw = std::fs::read(&files[0]).unwrap();
+    let v = dkimpy(&raw, &key);
+    assert!(v.verified, "{}", v.log);
+    assert_eq!(v.tag("a"), "ed25519-sha256");
 }
 
 #[tokio::test]
