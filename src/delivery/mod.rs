@@ -324,12 +324,10 @@ impl Worker {
     async fn deliver(&self, m: QueuedMessage) {
         let outcome = match self.prepare(&m).await {
             Ok(Prepared::Send(msg)) => {
-                if let Some(rate) = &self.rate {
-                    rate.acquire().await;
-                }
                 // A last guard against a send that never ends (the SMTP
                 // mailer has its own, which also drops the connection).
-                let send = crate::metrics::timed(self.mailer.send(&msg));
+                let send =
+                    crate::metrics::timed(self.mailer.send_limited(&msg, self.rate.as_deref()));
                 match tokio::time::timeout(self.config.send_timeout, send).await {
                     Ok(result) => result,
                     Err(_) => Err(SendError {

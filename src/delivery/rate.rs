@@ -15,7 +15,7 @@ pub struct SendRate {
     starts: Mutex<VecDeque<Instant>>,
 }
 
-const WINDOW: Duration = Duration::from_millis(1050);
+const WINDOW: Duration = Duration::from_millis(1100);
 
 impl SendRate {
     pub fn new(rate: u32) -> Self {

@@ -49,6 +49,16 @@ impl Mailer {
     }
 
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+        self.send_limited(message, None).await
+    }
+
+    /// Sends, taking a slot from `rate` as late as possible (just before
+    /// the SMTP transaction starts), so the server sees the limit kept.
+    pub async fn send_limited(
+        &self,
+        message: &Message,
+        rate: Option<&crate::delivery::SendRate>,
+    ) -> Result<(), SendError> {
         match self {
             Mailer::Signed(inner, dkim) => {
                 // An RSA signature costs a millisecond or more of CPU: off the
@@ -63,13 +73,18 @@ impl Mailer {
                     transient: false,
                     message: format!("DKIM signing failed: {e}"),
                 })?;
-                Box::pin(inner.send(&signed)).await
+                Box::pin(inner.send_limited(&signed, rate)).await
             }
-            Mailer::Smtp(relay) => relay.send(message).await,
-            Mailer::Outbox(dir) => write_eml(dir, message).await.map_err(|e| SendError {
-                transient: true,
-                message: format!("writing to the outbox failed: {e}"),
-            }),
+            Mailer::Smtp(relay) => relay.send(message, rate).await,
+            Mailer::Outbox(dir) => {
+                if let Some(rate) = rate {
+                    rate.acquire().await;
+                }
+                write_eml(dir, message).await.map_err(|e| SendError {
+                    transient: true,
+                    message: format!("writing to the outbox failed: {e}"),
+                })
+            }
             Mailer::Memory(sent) => {
                 sent.lock().expect("not poisoned").push(message.clone());
                 Ok(())

@@ -171,7 +171,11 @@ impl SmtpPool {
     }
 
     /// Sends one message on a pooled connection (at most `size` at once).
-    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
+    pub async fn send(
+        &self,
+        message: &Message,
+        rate: Option<&crate::delivery::SendRate>,
+    ) -> Result<(), SendError> {
         let _slot = self
             .slots
             .acquire()
@@ -187,6 +191,9 @@ impl SmtpPool {
                 .await
                 .map_err(|_| Self::transient("connecting timed out".into()))??,
         };
+        if let Some(rate) = rate {
+            rate.acquire().await;
+        }
         let outcome = tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await;
         match outcome {
             Ok(Ok(_)) => {
@@ -203,6 +210,9 @@ impl SmtpPool {
                 let mut conn = tokio::time::timeout(self.timeout * 2, self.connect())
                     .await
                     .map_err(|_| Self::transient("connecting timed out".into()))??;
+                if let Some(rate) = rate {
+                    rate.acquire().await;
+                }
                 match tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await {
                     Ok(Ok(_)) => {
                         self.idle

@@ -115,8 +115,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<QueuedMessage>> {
         // Deliveries of a paused or cancelled digest wait where they are.
+        // A worker never takes back what it still holds: a lease that ran
+        // out under a slow send is for other workers to reclaim.
         let pick = "SELECT id FROM messages WHERE \
-             ((status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)) \
+             ((status = 'queued' AND next_attempt_at <= $3) \
+              OR (status = 'sending' AND lease_until < $3 AND worker_id <> $2)) \
              AND (digest_id IS NULL OR EXISTS (SELECT 1 FROM digests d WHERE d.id = messages.digest_id \
                   AND d.status IN ('queued', 'sending'))) \
              ORDER BY next_attempt_at, id LIMIT $4";

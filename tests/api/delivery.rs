@@ -170,7 +170,7 @@ fn worker_process(app: &TestApp, smtp: &str, extra: &[(&str, &str)]) -> tokio::p
         .env("HERALD_FROM", "Herald Test <news@herald.test>")
         .env("HERALD_BASE_URL", &app.address)
         .env("HERALD_WORKER_POLL", "100ms")
-        .env("HERALD_LEASE", "2s")
+        .env("HERALD_LEASE", "30s")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -196,7 +196,9 @@ async fn sigkill_a_third_of_the_way_then_restart_completes_with_duplicates_only_
     let all = readers(&app, 1000).await;
     let smtp = smtp_url();
     let id = start_digest(&app).await;
-    let mut first = worker_process(&app, &smtp, &[("HERALD_SMTP_POOL", "2")]);
+    // A short lease, so the restart reclaims what the killed one held.
+    let lease = [("HERALD_LEASE", "3s")];
+    let mut first = worker_process(&app, &smtp, &[("HERALD_SMTP_POOL", "2"), lease[0]]);
     wait_sent(&app, id, 333).await;
     first.kill().await.unwrap(); // SIGKILL
     let mid = digest(&app, id).await;
@@ -205,7 +207,7 @@ async fn sigkill_a_third_of_the_way_then_restart_completes_with_duplicates_only_
         "killed in the middle: {mid}"
     );
 
-    let mut second = worker_process(&app, &smtp, &[]);
+    let mut second = worker_process(&app, &smtp, &lease);
     let done = wait_digest_status(&app, id, "sent").await;
     assert_eq!(done["sent"].as_i64(), Some(1000), "{done}");
     second.kill().await.unwrap();
@@ -417,6 +419,7 @@ async fn the_database_going_away_mid_send_is_survived() {
     for (e, mails) in emails_by_recipient(&all).await {
         assert!(!mails.is_empty(), "{e} got nothing");
     }
-    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    // Still serving (a fresh connection: the old keep-alive may have timed out).
+    let health = reqwest::get(app.url("/health")).await.unwrap();
     assert_eq!(health.status(), 200, "still serving");
 }
