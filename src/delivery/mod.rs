@@ -100,6 +100,31 @@ pub fn retry_hint(reply: &str) -> Option<Duration> {
     })
 }
 
+/// `List-Id` (RFC 2919): the newsletter's name as a phrase, then
+/// `<slug.domain>`. An ASCII name is quoted; a non-ASCII one is left
+/// unquoted (stripped of characters a phrase can't hold), because the
+/// encoded words lettre makes of it may not sit inside quotes.
+pub fn list_id(name: &str, slug: &str, domain: &str) -> String {
+    let label = format!("<{slug}.{domain}>");
+    if name.is_ascii() {
+        let name = name.replace(['"', '\\'], "");
+        format!("\"{name}\" {label}")
+    } else {
+        let phrase: String = name
+            .chars()
+            .map(|c| {
+                if "\"(),.:;<>@[\\]".contains(c) {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{phrase} {label}")
+    }
+}
+
 impl Worker {
     /// Runs until `stop` turns true; messages in flight finish first, and
     /// anything not finished is left leased, to be claimed again later.
@@ -294,11 +319,10 @@ impl Worker {
             ),
             None => self.config.from.clone(),
         };
-        let list_name = d.newsletter_name.replace(['"', '\\'], "");
-        let list_id = format!(
-            "\"{list_name}\" <{}.{}>",
-            d.newsletter_slug,
-            self.config.from.email.domain()
+        let list_id = list_id(
+            &d.newsletter_name,
+            &d.newsletter_slug,
+            self.config.from.email.domain(),
         );
         let message = build_message(Outgoing {
             from,
@@ -403,6 +427,18 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_ids() {
+        assert_eq!(
+            list_id("Daily \"news\"", "daily", "h.example"),
+            "\"Daily news\" <daily.h.example>"
+        );
+        assert_eq!(
+            list_id("Le Matin, édition", "matin", "h.example"),
+            "Le Matin édition <matin.h.example>"
+        );
+    }
 
     #[test]
     fn servers_say_when_to_come_back() {
