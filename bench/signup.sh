@@ -12,7 +12,8 @@
 # confirmation emails written to a scratch outbox folder by the server's own
 # delivery worker. wrk (2 threads, 32 connections, bench/signup.lua) then
 # POSTs `{"email": <an address never used before>, "newsletter": "daily"}`
-# for a short warm-up and then for the measured duration.
+# for a short warm-up and then for the measured duration. On PostgreSQL the
+# warm-up is followed by ANALYZE and CHECKPOINT, for Herald and pgbench alike.
 #
 # Beside it, in the same run, pgbench (-j 2, -c 32, same duration, prepared
 # statements like sqlx) runs the statements of Herald's signup transaction
@@ -26,10 +27,14 @@
 # It waits while another benchmark (herald, wrk, pgbench, smtp-sink or
 # smtp-source) runs, so the figures aren't skewed. Everything it starts or
 # creates is removed on exit; a non-2xx answer or a failed pgbench
-# transaction is an error.
+# transaction is an error. Below the table it prints where the CPU went:
+# Herald's process and its PostgreSQL connections per request, pgbench's
+# backends per transaction, and how busy the machine was.
 #
 # Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432),
-# the server to create the throw-away PostgreSQL databases on.
+# the server to create the throw-away PostgreSQL databases on;
+# BENCH_WORKERS, HERALD_WORKERS for the measured servers (default: Herald's
+# own, one delivery worker; 0 measures the HTTP path alone).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -153,6 +158,21 @@ cpu_ticks() {
   echo "$total"
 }
 
+# cutime + cstime of a process: the CPU time of its reaped children.
+children_ticks() {
+  if [ -z "$1" ]; then echo 0; return; fi
+  sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $14 + $15 }' || echo 0
+}
+
+# Before a measurement on PostgreSQL: statistics for the planner (a new
+# database has none until autovacuum's first ANALYZE, a minute or more
+# later, and meanwhile plans differ from a live system's) and a checkpoint,
+# so the one that follows the warm-up doesn't land in the measurement.
+settle() {
+  psql -q -w "$1" -c ANALYZE >/dev/null
+  psql -q -w "$PG_URL/postgres" -c CHECKPOINT >/dev/null
+}
+
 # Busy and total jiffies of the whole machine.
 machine_ticks() {
   awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
@@ -228,12 +248,12 @@ bench_herald() {
     url="$PG_URL/$db"
   fi
   wait_quiet
-  start_server "$url" "$dir"
+  start_server "$url" "$dir" "${BENCH_WORKERS:-}"
   log "$backend: warm-up ${WARMUP} s"
   local warm
   warm="$(run_wrk "$WARMUP" "$dir/warmup.txt")"
   if [ -n "$db" ]; then
-    psql -q -w "$PG_URL/postgres" -c CHECKPOINT >/dev/null
+    settle "$url"
   fi
   # CPU accounting: the server, its PostgreSQL connections, the machine.
   local backends=() h0 b0 m0 line h1 b1 m1
@@ -250,9 +270,11 @@ bench_herald() {
   m1="$(machine_ticks)"
   # Every accepted signup queued one confirmation email: the queue (every
   # status) holds at least as many as wrk saw answered, warm-up included.
-  local queued
-  queued="$(curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/metrics" |
-    awk '/^herald_queue_depth\{/ { s += $2 } END { printf "%d", s }')"
+  local queued sent
+  read -r queued sent < <(curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/metrics" |
+    awk '/^herald_queue_depth\{/ { s += $2 } /^herald_queue_depth\{status="sent"\}/ { d = $2 }
+         END { printf "%d %d\n", s, d }')
+  [ -n "${queued:-}" ] || { log "$backend: /metrics did not answer"; exit 1; }
   stop "$SERVER_PID"
   SERVER_PID=""
 
@@ -260,9 +282,9 @@ bench_herald() {
   requests="$(field requests "$line")"
   non2xx="$(field non2xx "$line")"
   errors=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
-  log "$backend: $requests requests, $non2xx non-2xx, $errors socket errors, $queued emails queued"
+  log "$backend: $requests requests, $non2xx non-2xx, $errors socket errors, $queued emails queued ($sent of them written out by the delivery worker)"
   if [ "$non2xx" != 0 ] || [ "$errors" != 0 ]; then
-    log "$backend: every signup must be answered 202; see $dir/server.log:"
+    log "$backend: every signup must be answered 202; the server's log ends:"
     tail -n 20 "$dir/server.log" >&2
     exit 1
   fi
@@ -339,8 +361,12 @@ SQL
   LOAD_PID=$!
   wait "$LOAD_PID" || { LOAD_PID=""; cat "$dir/warmup.txt" >&2; log "pgbench failed"; exit 1; }
   LOAD_PID=""
-  psql -q -w "$PG_URL/postgres" -c CHECKPOINT >/dev/null
-  local m0 m1
+  settle "$url"
+  local m0 m1 pm pm0 pm1
+  # pgbench's backends exit when it does and the postmaster adds their CPU
+  # time to its children's (cutime + cstime).
+  pm="$(pgrep -o -x postgres || true)"
+  pm0="$(children_ticks "$pm")"
   m0="$(machine_ticks)"
   log "pgbench: measuring ${DURATION} s (pgbench -j $THREADS -c $CONNECTIONS -M prepared)"
   pgbench "${args[@]}" -D "run=${RUN}measure" -T "$DURATION" "$url" >"$dir/pgbench.txt" 2>&1 &
@@ -348,6 +374,8 @@ SQL
   wait "$LOAD_PID" || { LOAD_PID=""; cat "$dir/pgbench.txt" >&2; log "pgbench failed"; exit 1; }
   LOAD_PID=""
   m1="$(machine_ticks)"
+  sleep 0.5
+  pm1="$(children_ticks "$pm")"
   local failed
   failed="$(awk '/^number of failed transactions:/ { print $5 }' "$dir/pgbench.txt")"
   PGBENCH_TPS="$(awk '/^tps = / { print $3 }' "$dir/pgbench.txt")"
@@ -359,21 +387,24 @@ SQL
   fi
   # The transactions really did what Herald's signups do: each one a new
   # subscriber with its subscription, consent record, token and email.
-  local rows done
-  done="$(awk '/^number of transactions actually processed:/ { print $6 }' "$dir/pgbench.txt")"
+  local rows txns
+  txns="$(awk '/^number of transactions actually processed:/ { print $6 }' "$dir/pgbench.txt")"
   rows="$("${q[@]}" "SELECT count(*) FROM subscribers s WHERE s.email LIKE '${RUN}measure-%'
     AND s.confirm_sent_at IS NOT NULL
     AND (SELECT count(*) FROM subscriptions WHERE subscriber_id = s.id AND status = 'pending') = 1
     AND (SELECT count(*) FROM consent_log WHERE subscriber_id = s.id) = 1
     AND (SELECT count(*) FROM tokens WHERE subscriber_id = s.id) = 1
     AND (SELECT count(*) FROM messages WHERE subscriber_id = s.id AND length(body_html) > 1000) = 1")"
-  if [ "$rows" -lt "$done" ]; then
-    log "pgbench: $done transactions but only $rows complete signups"
+  if [ "$rows" -lt "$txns" ]; then
+    log "pgbench: $txns transactions but only $rows complete signups"
     exit 1
+  fi
+  if [ -n "$pm" ]; then
+    PGBENCH_BACKEND_US="$(awk -v t="$((pm1 - pm0))" -v tick="$TICK" -v n="$txns" 'BEGIN { printf "%.0f", 1e6 * t / tick / n }')"
   fi
   PGBENCH_BUSY="$(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " ");
     printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')"
-  log "pgbench: $done transactions, $rows complete signups in the database"
+  log "pgbench: $txns transactions, $rows complete signups in the database"
 }
 
 # --------------------------------------------------------------------------
@@ -417,11 +448,16 @@ echo
 echo "non-2xx answers: 0 (every signup answered 202)"
 echo "targets (issue 6): Herald/pgbench >= 80 %, SQLite/PostgreSQL >= 2x"
 # Where the CPU went during each measurement (2 cores = 200 %).
-awk -v tps="${PGBENCH_TPS:-}" -v busy="${PGBENCH_BUSY:-}" -v lat="${PGBENCH_LAT:-}" '
+awk -v tps="${PGBENCH_TPS:-}" -v busy="${PGBENCH_BUSY:-}" -v lat="${PGBENCH_LAT:-}" -v be="${PGBENCH_BACKEND_US:-}" '
   {
     n = $2; s = $3
     line = sprintf("cpu %-10s herald %4.0f us/req (%3.0f %% of a core)", $1 == "sqlite" ? "SQLite:" : "PostgreSQL:", 1e6 * $6 / n, 100 * $6 / s)
     if ($1 == "postgres") line = line sprintf(", its PostgreSQL backends %4.0f us/req", 1e6 * $7 / n)
     printf "%s, machine %.0f %% busy\n", line, $8
   }
-  END { if (tps != "") printf "pgbench:        %s ms average latency, machine %.0f %% busy\n", lat, busy }' "$RESULTS"
+  END {
+    if (tps != "") {
+      printf "cpu pgbench:    %s", be != "" ? sprintf("PostgreSQL backends %4s us/txn, ", be) : ""
+      printf "%s ms average latency, machine %.0f %% busy\n", lat, busy
+    }
+  }' "$RESULTS"
