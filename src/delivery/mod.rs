@@ -12,13 +12,15 @@ use lettre::message::Mailbox;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 
-use crate::digest::personalise;
+use crate::digest::UNSUBSCRIBE_SENTINEL;
 use crate::domain::token::LinkSigner;
-use crate::email::{build_message, Mailer, Outgoing, SendError};
+use crate::email::{build_message, BodyText, Mailer, Outgoing, QpTemplate, SendError};
 use crate::store::{DigestBody, QueuedMessage, Store};
 
 mod rate;
+mod sent_log;
 pub use rate::SendRate;
+use sent_log::SentLog;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -52,13 +54,20 @@ pub struct Worker {
     pub links: LinkSigner,
     /// Rendered digests by id: one database read per digest, not per
     /// recipient.
-    pub digests: Mutex<HashMap<i64, Arc<DigestBody>>>,
+    pub digests: Mutex<HashMap<i64, Arc<CachedDigest>>>,
     /// Temporary failures since the last success.
     pub transient_run: AtomicU32,
     /// The process's send-rate limit, shared by its workers.
     pub rate: Option<Arc<SendRate>>,
     /// Digests this worker has already marked as sending.
     pub marked: Mutex<std::collections::HashSet<i64>>,
+}
+
+/// A digest as the worker sends it: read once, its bodies encoded once.
+pub struct CachedDigest {
+    body: DigestBody,
+    text: QpTemplate,
+    html: QpTemplate,
 }
 
 /// What to do with a claimed message.
@@ -137,6 +146,7 @@ impl Worker {
         let me = Arc::new(self);
         let limit = me.config.batch.max(1) as usize;
         let mut inflight = tokio::task::JoinSet::new();
+        let (log, flusher) = SentLog::start(me.store.clone(), me.id.clone());
         let mut db_errors: u32 = 0;
         loop {
             while inflight.try_join_next().is_some() {}
@@ -158,8 +168,10 @@ impl Worker {
                 me.transient_run.store(0, Ordering::Relaxed);
                 continue;
             }
+            // Claim in large batches: one round trip per half batch, not
+            // one per freed slot, while the other half keeps SMTP busy.
             let free = limit.saturating_sub(inflight.len());
-            if free == 0 {
+            if free == 0 || (free < limit.div_ceil(2) && !inflight.is_empty()) {
                 tokio::select! {
                     _ = inflight.join_next() => {}
                     _ = stop.changed() => {}
@@ -170,8 +182,8 @@ impl Worker {
                 Ok(batch) if !batch.is_empty() => {
                     db_errors = 0;
                     for m in batch {
-                        let w = me.clone();
-                        inflight.spawn(async move { w.deliver(m).await });
+                        let (w, log) = (me.clone(), log.clone());
+                        inflight.spawn(async move { w.deliver(m, Some(&log)).await });
                     }
                 }
                 Ok(_) => {
@@ -203,6 +215,8 @@ impl Worker {
         }
         // Let the conversations in flight finish (the caller bounds this).
         while inflight.join_next().await.is_some() {}
+        drop(log);
+        let _ = flusher.await;
         tracing::info!(worker = %me.id, "delivery worker stopped");
     }
 
@@ -244,16 +258,21 @@ impl Worker {
         let batch = self.claim(self.config.batch).await?;
         let n = batch.len();
         futures_util::stream::iter(batch)
-            .for_each_concurrent(self.config.batch as usize, |m| self.deliver(m))
+            .for_each_concurrent(self.config.batch as usize, |m| self.deliver(m, None))
             .await;
         Ok(n)
     }
 
-    async fn digest_body(&self, id: i64) -> anyhow::Result<Arc<DigestBody>> {
+    async fn digest_body(&self, id: i64) -> anyhow::Result<Arc<CachedDigest>> {
         if let Some(b) = self.digests.lock().expect("not poisoned").get(&id) {
             return Ok(b.clone());
         }
-        let body = Arc::new(self.store.digest_body(id).await?);
+        let body = self.store.digest_body(id).await?;
+        let body = Arc::new(CachedDigest {
+            text: QpTemplate::new(&body.body_text, UNSUBSCRIBE_SENTINEL),
+            html: QpTemplate::new(&body.body_html, UNSUBSCRIBE_SENTINEL),
+            body,
+        });
         let mut cache = self.digests.lock().expect("not poisoned");
         if cache.len() > 64 {
             cache.clear();
@@ -281,8 +300,8 @@ impl Worker {
                 to: &m.recipient,
                 subject: &m.subject,
                 message_id: &m.message_id,
-                text: m.body_text.as_deref().unwrap_or_default(),
-                html: m.body_html.as_deref().unwrap_or_default(),
+                text: BodyText::Plain(m.body_text.as_deref().unwrap_or_default()),
+                html: BodyText::Plain(m.body_html.as_deref().unwrap_or_default()),
                 headers: Vec::new(),
             })
             .map_err(permanent)?;
@@ -292,24 +311,25 @@ impl Worker {
             transient: true,
             message: format!("reading the digest failed: {e:#}"),
         };
-        let status = self
-            .store
-            .subscription_status(subscription_id)
-            .await
-            .map_err(|e| transient(e.into()))?;
-        if status.as_deref() != Some("confirmed") {
+        let status = m.subscription_status.as_deref();
+        if status != Some("confirmed") {
             return Ok(Prepared::Skip(format!(
                 "subscription is {}",
-                status.as_deref().unwrap_or("gone")
+                status.unwrap_or("gone")
             )));
         }
-        let d = self.digest_body(digest_id).await.map_err(transient)?;
+        let cached = self.digest_body(digest_id).await.map_err(transient)?;
+        let d = &cached.body;
         let unsubscribe = format!(
             "{}/subscriptions/unsubscribe?token={}",
             self.config.base_url,
             self.links.unsubscribe_token(subscription_id)
         );
-        let (text, html) = personalise(&d.body_text, &d.body_html, &unsubscribe);
+        // The same substitution as `digest::personalise`, on encoded bodies.
+        let text = cached.text.fill(&unsubscribe);
+        let html = cached
+            .html
+            .fill(&html_escape::encode_double_quoted_attribute(&unsubscribe));
         let from = match &d.from_address {
             Some(address) => lettre::message::Mailbox::new(
                 d.from_name.clone(),
@@ -330,8 +350,8 @@ impl Worker {
             to: &m.recipient,
             subject: &m.subject,
             message_id: &m.message_id,
-            text: &text,
-            html: &html,
+            text: BodyText::Encoded(text),
+            html: BodyText::Encoded(html),
             headers: vec![
                 ("List-Unsubscribe", format!("<{unsubscribe}>")),
                 (
@@ -345,7 +365,11 @@ impl Worker {
         Ok(Prepared::Send(Box::new(message)))
     }
 
-    async fn deliver(&self, m: QueuedMessage) {
+    /// Sends one claimed message and records the outcome. A success is
+    /// recorded through `log` (many in one statement) when given; either
+    /// way this returns only once the outcome is committed, so a message
+    /// counts as in flight until then.
+    async fn deliver(&self, m: QueuedMessage, log: Option<&SentLog>) {
         let outcome = match self.prepare(&m).await {
             Ok(Prepared::Send(msg)) => {
                 // A last guard against a send that never ends (the SMTP
@@ -378,6 +402,13 @@ impl Worker {
                 self.transient_run.store(0, Ordering::Relaxed);
                 tracing::debug!(id = m.id, kind = %m.kind, "message sent");
                 crate::metrics::sent(&m.kind);
+                if let Some(log) = log {
+                    // The log finishes the digest once its last delivery is in.
+                    if let Err(e) = log.record(m.id, m.digest_id, now).await {
+                        tracing::error!(id = m.id, error = %e, "recording a delivery outcome failed");
+                    }
+                    return;
+                }
                 self.store.mark_sent(m.id, &self.id, now).await
             }
             Err(e) => {

@@ -231,8 +231,8 @@ mod tests {
             to: "reader@example.org",
             subject: "Today",
             message_id: "<1@example.com>",
-            text: "Hello",
-            html: "<p>Hello</p>",
+            text: crate::email::BodyText::Plain("Hello"),
+            html: crate::email::BodyText::Plain("<p>Hello</p>"),
             headers: vec![
                 ("List-Unsubscribe", "<https://example.com/u?t=1>".into()),
                 ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()),

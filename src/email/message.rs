@@ -1,7 +1,7 @@
 //! Turns a queued message into a MIME message.
 
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 /// Everything a message is built from.
@@ -11,21 +11,75 @@ pub struct Outgoing<'a> {
     pub to: &'a str,
     pub subject: &'a str,
     pub message_id: &'a str,
-    pub text: &'a str,
-    pub html: &'a str,
+    pub text: BodyText<'a>,
+    pub html: BodyText<'a>,
     /// Extra headers such as `List-Unsubscribe`; the values are encoded by
     /// lettre, so no CR or LF can start a header of its own.
     pub headers: Vec<(&'static str, String)>,
 }
 
+/// A body as given, or already quoted-printable (a [`QpTemplate`] filled in).
+pub enum BodyText<'a> {
+    Plain(&'a str),
+    Encoded(Vec<u8>),
+}
+
 /// Bodies always go out quoted-printable with CRLF line endings, so no
 /// content of ours (or a feed's) can end the SMTP DATA early with a bare LF
 /// (RUSTSEC-2026-0561, unfixed in the lettre available here).
-fn part(content_type: ContentType, body: &str) -> SinglePart {
+fn part(content_type: ContentType, body: BodyText<'_>) -> SinglePart {
+    let encoded = match body {
+        BodyText::Plain(s) => quoted_printable::encode(normalise_newlines(s)),
+        BodyText::Encoded(bytes) => bytes,
+    };
     SinglePart::builder()
         .header(content_type)
-        .header(ContentTransferEncoding::QuotedPrintable)
-        .body(normalise_newlines(body))
+        .body(Body::dangerous_pre_encoded(
+            encoded,
+            ContentTransferEncoding::QuotedPrintable,
+        ))
+}
+
+/// A body encoded once, quoted-printable, around a placeholder that
+/// differs per recipient (the unsubscribe link). Filling it in encodes only
+/// the value: a digest to 100,000 readers is encoded once, not 100,000
+/// times.
+///
+/// Each piece starts on a line of its own, joined by soft line breaks
+/// (`=` CRLF, which decode to nothing), so no line grows past the 76
+/// characters quoted-printable allows.
+#[derive(Debug)]
+pub struct QpTemplate {
+    pieces: Vec<Vec<u8>>,
+}
+
+impl QpTemplate {
+    pub fn new(body: &str, placeholder: &str) -> Self {
+        let body = normalise_newlines(body);
+        Self {
+            pieces: body
+                .split(placeholder)
+                .map(quoted_printable::encode)
+                .collect(),
+        }
+    }
+
+    pub fn fill(&self, value: &str) -> Vec<u8> {
+        let value = quoted_printable::encode(value);
+        let extra = (self.pieces.len() - 1) * (value.len() + 6);
+        let mut out = Vec::with_capacity(self.pieces.iter().map(Vec::len).sum::<usize>() + extra);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                if !(out.is_empty() || out.ends_with(b"\r\n")) {
+                    out.extend_from_slice(b"=\r\n");
+                }
+                out.extend_from_slice(&value);
+                out.extend_from_slice(b"=\r\n");
+            }
+            out.extend_from_slice(piece);
+        }
+        out
+    }
 }
 
 /// Every line break becomes CRLF.
@@ -85,8 +139,8 @@ mod tests {
             to: "a@example.com",
             subject: "Hi",
             message_id: "<x@example.com>",
-            text,
-            html: "<p>x</p>\n.\n",
+            text: BodyText::Plain(text),
+            html: BodyText::Plain("<p>x</p>\n.\n"),
             headers,
         }
     }
@@ -126,5 +180,28 @@ mod tests {
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
         let evil = vec![("List-Id", "x\r\nBcc: victim@example.com".to_string())];
         assert!(build_message(sample("x", evil)).is_err());
+    }
+
+    #[test]
+    fn a_filled_template_decodes_to_the_replaced_body() {
+        let body = "Hello é\nUnsubscribe: @@ \n.\nlong ".to_string() + &"x".repeat(150) + "@@end\n";
+        let url = "https://news.example/subscriptions/unsubscribe?token=123-abcdefabcdefabcdefabcdefabcdefabcdef0123456789";
+        let filled = QpTemplate::new(&body, "@@").fill(url);
+        let decoded =
+            quoted_printable::decode(&filled, quoted_printable::ParseMode::Strict).unwrap();
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            normalise_newlines(&body.replace("@@", url))
+        );
+        let text = String::from_utf8(filled).unwrap();
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 76, "{line:?} is too long");
+            assert!(!line.contains('\n') && !line.contains('\r'));
+        }
+        // No placeholder at all: the body as it is.
+        assert_eq!(
+            QpTemplate::new("plain\n", "@@").fill(url),
+            quoted_printable::encode("plain\r\n")
+        );
     }
 }

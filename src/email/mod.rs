@@ -10,5 +10,5 @@ mod templates;
 pub use confirmation::{confirmation_message, human_duration, new_message_id};
 pub use dkim::{Dkim, SIGNED_HEADERS};
 pub use mailer::{Mailer, SendError};
-pub use message::{build_message, Outgoing};
+pub use message::{build_message, BodyText, Outgoing, QpTemplate};
 pub use templates::Templates;

@@ -139,7 +139,7 @@ impl Store {
         {
             return Ok(Created::Existing(id));
         }
-        let made: Result<Result<i64, i64>> = both!(self, p => async {
+        let made: Result<Result<(i64, u64), i64>> = both!(self, p => async {
             let mut tx = p.begin_write().await?;
             if let Some(key) = d.idempotency_key {
                 let existing: Option<i64> = sqlx::query_scalar(
@@ -203,10 +203,23 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(Ok(id))
+            Ok(Ok((id, recipients)))
         }.await);
         match made {
-            Ok(Ok(id)) => Ok(Created::New(id)),
+            Ok(Ok((id, recipients))) => {
+                if let Store::Postgres(p) = self {
+                    if recipients >= 1000 {
+                        // Autovacuum may not have looked at the table yet:
+                        // without fresh statistics the planner guesses a
+                        // handful of queued rows and sorts them all on
+                        // every claim instead of walking the index.
+                        if let Err(e) = sqlx::query("ANALYZE messages").execute(p).await {
+                            tracing::warn!(error = %e, "analyzing messages failed");
+                        }
+                    }
+                }
+                Ok(Created::New(id))
+            }
             Ok(Err(id)) => Ok(Created::Existing(id)),
             // A concurrent request with the same key won the race.
             Err(Error::Conflict) => match self

@@ -38,6 +38,9 @@ pub struct QueuedMessage {
     pub subscription_id: Option<i64>,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// For a digest delivery, the reader's subscription status at claim
+    /// time (`None` when the subscription is gone).
+    pub subscription_status: Option<String>,
 }
 
 const INSERT_SQL: &str = "INSERT INTO messages \
@@ -102,11 +105,21 @@ impl_queue_conn!(sqlx::PgConnection);
 
 const RETURNING: &str =
     "RETURNING id, kind, recipient, message_id, subject, body_text, body_html, sender, reply_to, \
-     digest_id, subscription_id, attempts, created_at";
+     digest_id, subscription_id, attempts, created_at, \
+     (SELECT s.status FROM subscriptions s WHERE s.id = messages.subscription_id) AS subscription_status";
+
+/// Deliveries of a paused or cancelled digest wait where they are.
+const DIGEST_LIVE: &str = "(digest_id IS NULL OR EXISTS (SELECT 1 FROM digests d \
+     WHERE d.id = messages.digest_id AND d.status IN ('queued', 'sending')))";
 
 impl Store {
-    /// Leases up to `limit` due messages to `worker`: queued ones whose time
-    /// has come, and ones whose previous lease ran out (a crashed worker).
+    /// Leases up to `limit` due messages to `worker`: first ones whose
+    /// previous lease ran out (a crashed worker), then queued ones whose
+    /// time has come, oldest first.
+    ///
+    /// Two statements, each walking its own partial index and stopping at
+    /// its limit: one `OR` of both conditions can't be read in index order
+    /// and would sort every due row on every claim.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -114,41 +127,91 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<QueuedMessage>> {
-        // Deliveries of a paused or cancelled digest wait where they are.
         // A worker never takes back what it still holds: a lease that ran
         // out under a slow send is for other workers to reclaim.
-        let pick = "SELECT id FROM messages WHERE \
-             ((status = 'queued' AND next_attempt_at <= $3) \
-              OR (status = 'sending' AND lease_until < $3 AND worker_id <> $2)) \
-             AND (digest_id IS NULL OR EXISTS (SELECT 1 FROM digests d WHERE d.id = messages.digest_id \
-                  AND d.status IN ('queued', 'sending'))) \
-             ORDER BY next_attempt_at, id LIMIT $4";
-        let sql = |lock: &str| {
-            format!(
-                "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
-                 attempts = attempts + 1 WHERE id IN ({pick}{lock}) {RETURNING}"
-            )
-        };
-        Ok(match self {
+        let expired = format!(
+            "SELECT id FROM messages WHERE status = 'sending' AND lease_until < $3 \
+             AND worker_id <> $2 AND {DIGEST_LIVE} ORDER BY lease_until LIMIT $4"
+        );
+        let due = format!(
+            "SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
+             AND {DIGEST_LIVE} ORDER BY next_attempt_at, id LIMIT $4"
+        );
+        let mut claimed = Vec::new();
+        for pick in [expired, due] {
+            let want = limit as usize - claimed.len();
+            if want == 0 {
+                break;
+            }
+            let sql = |lock: &str| {
+                format!(
+                    "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
+                     attempts = attempts + 1 WHERE id IN ({pick}{lock}) {RETURNING}"
+                )
+            };
+            let mut rows: Vec<QueuedMessage> = match self {
+                Store::Sqlite(p) => {
+                    sqlx::query_as(&sql(""))
+                        .bind(lease_until)
+                        .bind(worker)
+                        .bind(now)
+                        .bind(want as i64)
+                        .fetch_all(p)
+                        .await?
+                }
+                Store::Postgres(p) => {
+                    sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                        .bind(lease_until)
+                        .bind(worker)
+                        .bind(now)
+                        .bind(want as i64)
+                        .fetch_all(p)
+                        .await?
+                }
+            };
+            claimed.append(&mut rows);
+        }
+        Ok(claimed)
+    }
+
+    /// Records deliveries, many in one statement. The bodies are dropped:
+    /// they may hold a live token.
+    pub async fn mark_sent_many(
+        &self,
+        ids: &[i64],
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let set = "UPDATE messages SET status = 'sent', sent_at = $1, lease_until = NULL, \
+             last_error = NULL, body_text = NULL, body_html = NULL";
+        match self {
             Store::Sqlite(p) => {
-                sqlx::query_as(&sql(""))
-                    .bind(lease_until)
-                    .bind(worker)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(p)
-                    .await?
+                let list = serde_json::to_string(ids).expect("integers serialise");
+                sqlx::query(&format!(
+                    "{set} WHERE id IN (SELECT value FROM json_each($2)) \
+                     AND worker_id = $3 AND status = 'sending'"
+                ))
+                .bind(now)
+                .bind(list)
+                .bind(worker)
+                .execute(p)
+                .await?;
             }
             Store::Postgres(p) => {
-                sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
-                    .bind(lease_until)
-                    .bind(worker)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(p)
-                    .await?
+                sqlx::query(&format!(
+                    "{set} WHERE id = ANY($2) AND worker_id = $3 AND status = 'sending'"
+                ))
+                .bind(now)
+                .bind(ids)
+                .bind(worker)
+                .execute(p)
+                .await?;
             }
-        })
+        }
+        Ok(())
     }
 
     /// Records a delivery. The body is dropped: it may hold a live token.
@@ -223,13 +286,20 @@ impl Store {
     /// When the next queued message falls due, if any: lets an idle worker
     /// sleep exactly as long as it may.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        Ok(both!(self, p => sqlx::query_scalar(
-            "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM messages \
-             WHERE status IN ('queued', 'sending') AND (digest_id IS NULL OR EXISTS \
-             (SELECT 1 FROM digests d WHERE d.id = messages.digest_id AND d.status IN ('queued', 'sending')))",
-        )
-        .fetch_one(p)
-        .await)?)
+        let queued = format!(
+            "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued' AND {DIGEST_LIVE}"
+        );
+        let leased = "SELECT MIN(lease_until) FROM messages WHERE status = 'sending'";
+        let mut next: Option<DateTime<Utc>> = None;
+        for sql in [queued.as_str(), leased] {
+            let at: Option<DateTime<Utc>> =
+                both!(self, p => sqlx::query_scalar(sql).fetch_one(p).await)?;
+            next = match (next, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(next)
     }
 
     /// Counts of messages per status, for tests and metrics.

@@ -607,6 +607,14 @@ async fn a_reader_who_unsubscribes_before_their_turn_is_skipped() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The next claim after the change skips the leaver without the relay.
+    // (A send that had already begun before the change may still deliver:
+    // the check is made when a message is claimed, as late as it can be.)
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while digest(&app, id).await["skipped"].as_i64() != Some(1) {
+        assert!(std::time::Instant::now() < deadline, "never skipped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
