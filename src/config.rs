@@ -35,6 +35,7 @@ pub const KEYS: &[&str] = &[
     "retry_max",
     "worker_poll",
     "smtp_timeout",
+    "smtp_ca_file",
     "feeds_allow_private",
     "feed_timeout",
     "feed_max_bytes",
@@ -81,6 +82,9 @@ pub struct Config {
     /// How often an idle worker looks for due messages.
     pub worker_poll: Duration,
     pub smtp_timeout: Duration,
+    /// A PEM file of extra certificate authorities to trust for the SMTP
+    /// relay's TLS (a private CA), beside the system's.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Pending subscriptions are removed this long after their link expired.
     pub purge_after: Duration,
     /// How often the purge runs.
@@ -185,6 +189,7 @@ impl Config {
             retry_max: dur("retry_max", "1h")?,
             worker_poll: dur("worker_poll", "1s")?,
             smtp_timeout: dur("smtp_timeout", "60s")?,
+            smtp_ca_file: get("smtp_ca_file").map(PathBuf::from),
             purge_after: dur("purge_after", "30d")?,
             purge_interval: dur("purge_interval", "1h")?,
             lease: match get("lease") {

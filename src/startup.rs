@@ -32,7 +32,12 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     let mailer = match &config.smtp_url {
         Some(url) => {
             tracing::info!(smtp = %crate::config::redact_url(url.expose_secret()), "sending over SMTP");
-            Mailer::smtp(url.expose_secret(), config.smtp_pool, config.smtp_timeout)
+            Mailer::smtp(
+                url.expose_secret(),
+                config.smtp_pool,
+                config.smtp_timeout,
+                config.smtp_ca_file.as_deref(),
+            )
         }
         None => {
             tracing::info!(outbox = %config.outbox_dir.display(), "no SMTP URL: writing emails to the outbox folder");
@@ -87,6 +92,8 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         mailer: Arc::new(mailer(config)?),
         config: WorkerConfig {
             from: config.from.clone(),
+            // Claimed messages wait for their turn while others are on the
+            // wire or being recorded: more than the pool keeps it busy.
             batch: config.smtp_pool.max(1) * 2,
             lease: config.lease,
             breaker_threshold: config.breaker_threshold.max(1),
@@ -104,6 +111,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         transient_run: Default::default(),
         rate: None,
         marked: Default::default(),
+        building: tokio::sync::Semaphore::new(config.smtp_pool.max(1) as usize),
     })
 }
 

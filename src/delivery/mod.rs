@@ -61,6 +61,10 @@ pub struct Worker {
     pub rate: Option<Arc<SendRate>>,
     /// Digests this worker has already marked as sending.
     pub marked: Mutex<std::collections::HashSet<i64>>,
+    /// Messages built and not yet through SMTP, at most one per pooled
+    /// connection: the rest of a claimed batch waits as rows, not as
+    /// rendered bodies.
+    pub building: tokio::sync::Semaphore,
 }
 
 /// A digest as the worker sends it: read once, its bodies encoded once.
@@ -370,6 +374,7 @@ impl Worker {
     /// way this returns only once the outcome is committed, so a message
     /// counts as in flight until then.
     async fn deliver(&self, m: QueuedMessage, log: Option<&SentLog>) {
+        let building = self.building.acquire().await.ok();
         let outcome = match self.prepare(&m).await {
             Ok(Prepared::Send(msg)) => {
                 // A last guard against a send that never ends (the SMTP
@@ -395,6 +400,7 @@ impl Worker {
             }
             Err(e) => Err(e),
         };
+        drop(building);
         let now = Utc::now();
         let mut retried = false;
         let recorded = match outcome {

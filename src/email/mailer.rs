@@ -31,9 +31,15 @@ pub enum Mailer {
 
 impl Mailer {
     /// An SMTP mailer for URLs like `smtp://user:pass@host:587?tls=required`.
-    pub fn smtp(url: &str, pool: u32, timeout: Duration) -> anyhow::Result<Self> {
+    /// `ca_file` adds certificate authorities to trust beside the system's.
+    pub fn smtp(
+        url: &str,
+        pool: u32,
+        timeout: Duration,
+        ca_file: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         Ok(Mailer::Smtp(super::smtp::SmtpPool::new(
-            url, pool, timeout,
+            url, pool, timeout, ca_file,
         )?))
     }
 

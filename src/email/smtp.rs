@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::Message;
 use tokio::net::TcpStream;
@@ -93,25 +93,53 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 
 pub struct SmtpPool {
     target: Target,
+    /// Extra certificate authorities (PEM) to trust, beside the system's.
+    ca: Option<Vec<u8>>,
     timeout: Duration,
     slots: Semaphore,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
 }
 
 impl SmtpPool {
-    pub fn new(url: &str, size: u32, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(
+        url: &str,
+        size: u32,
+        timeout: Duration,
+        ca_file: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let target = parse_url(url)?;
-        if target.tls != Tls::None {
-            // Fail at start, not at the first send, if TLS can't be set up.
-            TlsParameters::new(target.host.clone())
-                .map_err(|e| anyhow::anyhow!("TLS for {}: {e}", target.host))?;
-        }
-        Ok(Self {
+        let ca = ca_file
+            .map(|path| {
+                std::fs::read(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the SMTP CA file {}: {e}", path.display())
+                })
+            })
+            .transpose()?;
+        let pool = Self {
             target,
+            ca,
             timeout,
             slots: Semaphore::new(size.max(1) as usize),
             idle: Mutex::new(Vec::new()),
-        })
+        };
+        if pool.target.tls != Tls::None || pool.ca.is_some() {
+            // Fail at start, not at the first send, if TLS can't be set up.
+            pool.tls_parameters()
+                .map_err(|e| anyhow::anyhow!("TLS for {}: {}", pool.target.host, e.message))?;
+        }
+        Ok(pool)
+    }
+
+    fn tls_parameters(&self) -> Result<TlsParameters, SendError> {
+        let mut builder = TlsParameters::builder(self.target.host.clone());
+        if let Some(pem) = &self.ca {
+            let cert = Certificate::from_pem(pem).map_err(|e| SendError {
+                transient: false,
+                message: format!("the SMTP CA file holds no usable certificate: {e}"),
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        builder.build().map_err(classify)
     }
 
     fn transient(message: String) -> SendError {
@@ -123,7 +151,7 @@ impl SmtpPool {
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let t = &self.target;
-        let tls = || TlsParameters::new(t.host.clone()).map_err(classify);
+        let tls = || self.tls_parameters();
         let mut conn = if t.tls == Tls::Wrapper {
             AsyncSmtpConnection::connect_tokio1(
                 (t.host.as_str(), t.port),

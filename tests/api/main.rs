@@ -14,4 +14,5 @@ mod input;
 mod pages;
 mod signup;
 mod smtp_outage;
+mod smtp_tls;
 mod unsubscribe;
