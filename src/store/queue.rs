@@ -143,6 +143,7 @@ impl Store {
             if want == 0 {
                 break;
             }
+            let _write = self.write_lock().await;
             let sql = |lock: &str| {
                 format!(
                     "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
@@ -185,6 +186,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
+        let _write = self.write_lock().await;
         let set = "UPDATE messages SET status = 'sent', sent_at = $1, lease_until = NULL, \
              last_error = NULL, body_text = NULL, body_html = NULL";
         match self {
