@@ -79,6 +79,7 @@ pub async fn app_state(
         store,
         config,
         wake,
+        newsletters: Default::default(),
     })
 }
 

@@ -194,7 +194,12 @@ impl Worker {
                     db_errors = 0;
                     let wait = me.idle_wait().await;
                     tokio::select! {
-                        _ = me.wake.notified() => {}
+                        _ = me.wake.notified() => {
+                            // A signup burst queues a message per request:
+                            // gather a few milliseconds' worth per claim
+                            // rather than claim each one alone.
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
                         _ = tokio::time::sleep(wait) => {}
                         _ = stop.changed() => {}
                         Some(_) = inflight.join_next(), if !inflight.is_empty() => {}

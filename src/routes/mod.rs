@@ -38,6 +38,46 @@ pub struct AppState {
     pub links: LinkSigner,
     /// Wakes the in-process delivery worker when mail is queued.
     pub wake: Arc<Notify>,
+    /// Newsletters by slug for the public signup path, briefly.
+    pub newsletters: NewsletterCache,
+}
+
+/// Newsletters looked up by slug, kept for a quarter of a second: a signup
+/// burst then costs one query per slug per 250 ms instead of one per
+/// request. This process's admin changes clear it at once; another
+/// process's show within the 250 ms.
+#[derive(Default)]
+pub struct NewsletterCache {
+    by_slug: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, crate::store::Newsletter)>,
+    >,
+}
+
+impl NewsletterCache {
+    const TTL: std::time::Duration = std::time::Duration::from_millis(250);
+
+    pub async fn get(
+        &self,
+        store: &Store,
+        slug: &str,
+    ) -> crate::store::Result<crate::store::Newsletter> {
+        if let Some((at, n)) = self.by_slug.lock().expect("not poisoned").get(slug) {
+            if at.elapsed() < Self::TTL {
+                return Ok(n.clone());
+            }
+        }
+        let n = store.newsletter_by_slug(slug).await?;
+        let mut cache = self.by_slug.lock().expect("not poisoned");
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(slug.to_string(), (std::time::Instant::now(), n.clone()));
+        Ok(n)
+    }
+
+    pub fn clear(&self) {
+        self.by_slug.lock().expect("not poisoned").clear();
+    }
 }
 
 impl AppState {

@@ -251,7 +251,7 @@ async fn resolve_newsletters(
                 "control characters are not allowed",
             ));
         }
-        match state.store.newsletter_by_slug(slug.trim()).await {
+        match state.newsletters.get(&state.store, slug.trim()).await {
             Ok(n) => {
                 if !out.iter().any(|o| o.id == n.id) {
                     out.push(n)

@@ -227,6 +227,7 @@ pub async fn update(
             },
         )
         .await?;
+    state.newsletters.clear();
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -241,5 +242,6 @@ pub async fn archive(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.store.archive_newsletter(&slug).await?;
+    state.newsletters.clear();
     Ok(HttpResponse::NoContent().finish())
 }
