@@ -74,6 +74,7 @@ pub async fn app_state(
         store,
         config,
         wake,
+        console: Default::default(),
     })
 }
 
