@@ -146,9 +146,14 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A path segment, percent-encoded for a URL.
+/// A path segment, percent-encoded for a URL (unreserved characters stay).
 pub fn seg(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 async fn script() -> HttpResponse {
