@@ -695,3 +695,261 @@ async fn a_digest_is_previewed_confirmed_sent_and_followed_to_100_percent() {
     assert!(html.contains(&format!("href=\"{location}\"")));
     assert!(html.contains("Signups (1)"));
 }
+
+#[tokio::test]
+async fn feeds_and_items_are_added_shown_and_removed_with_the_last_error() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let admin = signed_in(&app).await;
+    let here = origin(&app);
+    let r = post(
+        &app,
+        "/admin/feed-items",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("title", "Item <b>one</b>"),
+            ("url", "https://example.com/one"),
+            (
+                "summary",
+                "A summary with <img src=x onerror=alert(1)> in it",
+            ),
+            ("newsletter", "daily"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Item added."), "{html}");
+    assert!(!html.contains("<img src=x"), "feed text is never markup");
+    let r = post(
+        &app,
+        "/admin/feed-items",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("title", "x"),
+            ("url", "javascript:alert(1)"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "only http, https and mailto links");
+
+    // A feed on a private address fails its poll; the page says why.
+    let r = post(
+        &app,
+        "/admin/feeds/add",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("url", "http://127.0.0.1:9/feed.xml"),
+            ("interval_minutes", "1"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let feed = loop {
+        let feeds = app.store.list_feeds().await.unwrap();
+        if let Some(f) = feeds.into_iter().find(|f| f.last_error.is_some()) {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "the feed was never polled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let error = feed.last_error.clone().unwrap();
+    let html = get(&app, "/admin/feeds", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = html_escape::encode_quoted_attribute(&error).to_string();
+    assert!(html.contains(&shown), "{error} in {html}");
+
+    let r = post(
+        &app,
+        &format!("/admin/feeds/{}/delete", feed.id),
+        &admin.cookie,
+        Some(&here),
+        &[("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(app.store.list_feeds().await.unwrap().is_empty());
+    let items = app.store.list_items(10, None).await.unwrap().items;
+    assert_eq!(items.len(), 1);
+    let r = post(
+        &app,
+        &format!("/admin/feed-items/{}/delete", items[0].id),
+        &admin.cookie,
+        Some(&here),
+        &[("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(app
+        .store
+        .list_items(10, None)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+}
+
+#[tokio::test]
+async fn subscribers_are_searched_filtered_paged_unsubscribed_and_erased() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let admin = signed_in(&app).await;
+    let here = origin(&app);
+    let tag = crate::helpers::random_hex(8);
+    for i in 0..55 {
+        let r = app
+            .client
+            .post(app.url("/api/admin/newsletters/daily/subscribers"))
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({
+                "email": format!("p{i:02}-{tag}@example.com"),
+                "status": "confirmed", "consent": "test"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let page = |q: String| {
+        let app = &app;
+        let cookie = admin.cookie.clone();
+        async move {
+            let r = get(
+                app,
+                &format!("/admin/newsletters/daily/subscribers?{q}"),
+                &cookie,
+            )
+            .await;
+            assert_eq!(r.status(), 200, "{q}");
+            r.text().await.unwrap()
+        }
+    };
+    let first = page(String::new()).await;
+    assert_eq!(
+        first.matches("<tr>").count(),
+        50 + 1,
+        "a header row and 50 rows"
+    );
+    let next = "subscribers?q=&amp;status=&amp;after=";
+    assert!(first.contains(next), "a next page link");
+    let start = first.find(next).unwrap() + next.len();
+    let cursor: String = first[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let second = page(format!("after={cursor}")).await;
+    assert_eq!(second.matches("<tr>").count(), 5 + 1);
+    assert!(second.contains(&format!("p54-{tag}")));
+
+    // Search is by part of the address, case-insensitive; `%` is literal.
+    let found = page(format!("q=P07-{tag}")).await;
+    assert_eq!(found.matches("<tr>").count(), 2, "{found}");
+    let none = page("q=%25".to_string()).await;
+    assert!(none.contains("No subscriber matches."));
+
+    let victim = format!("p07-{tag}@example.com");
+    let r = post(
+        &app,
+        "/admin/newsletters/daily/subscribers/unsubscribe",
+        &admin.cookie,
+        Some(&here),
+        &[("email", &victim), ("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.status_of("daily", &victim).await.as_deref(),
+        Some("unsubscribed")
+    );
+    let filtered = page("status=unsubscribed".to_string()).await;
+    assert_eq!(filtered.matches("<tr>").count(), 2);
+    assert!(filtered.contains(&victim));
+
+    let r = post(
+        &app,
+        "/admin/subscribers/erase",
+        &admin.cookie,
+        Some(&here),
+        &[("email", &victim), ("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Erased"));
+    assert_eq!(app.status_of("daily", &victim).await, None);
+    let r = get(
+        &app,
+        &format!("/admin/subscribers?email={}", victim.replace('@', "%40")),
+        &admin.cookie,
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+
+    // Export is the API's CSV.
+    let r = get(
+        &app,
+        "/admin/newsletters/daily/subscribers/export",
+        &admin.cookie,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 1 + 54);
+}
+
+#[tokio::test]
+async fn a_csv_import_needs_the_token_header_and_the_same_origin() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let admin = signed_in(&app).await;
+    let csv = format!("email,name\n{},Ann\n", unique_email());
+    let import = |token: Option<&str>, origin: &str| {
+        let mut req = app
+            .client
+            .post(app.url(
+                "/admin/newsletters/daily/subscribers/import?confirmed=true&consent=paper+form",
+            ))
+            .header("Cookie", &admin.cookie)
+            .header("Origin", origin)
+            .header("Content-Type", "text/csv")
+            .body(csv.clone());
+        if let Some(t) = token {
+            req = req.header("X-CSRF-Token", t);
+        }
+        req.send()
+    };
+    let r = import(None, &origin(&app)).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = import(Some(&admin.csrf), "http://evil.example")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let listed: Value = app
+        .admin_get("/api/admin/newsletters/daily/subscribers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["subscribers"],
+        serde_json::json!([]),
+        "nothing imported"
+    );
+    let r = import(Some(&admin.csrf), &origin(&app)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let summary: Value = r.json().await.unwrap();
+    assert_eq!(summary["imported"], 1, "{summary}");
+}
