@@ -86,6 +86,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/digest_confirm.html"),
     ),
     (
+        "admin/password.html",
+        include_str!("../../templates/admin/password.html"),
+    ),
+    (
         "admin/digest.html",
         include_str!("../../templates/admin/digest.html"),
     ),

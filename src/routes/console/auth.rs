@@ -118,3 +118,100 @@ pub async fn sign_out(
         .insert_header((header::SET_COOKIE, session::clear_cookie(&state)))
         .finish())
 }
+
+fn password_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    error: Option<&str>,
+) -> HttpResponse {
+    page(
+        state,
+        status,
+        "admin/password.html",
+        Some(session),
+        "password",
+        json!({ "error": error, "min": password::MIN_LEN }),
+    )
+}
+
+pub async fn password_form(session: Session, state: web::Data<AppState>) -> HttpResponse {
+    password_page(&state, &session, StatusCode::OK, None)
+}
+
+/// Changes the signed-in admin's password: every session of theirs ends,
+/// and this browser gets a fresh one. A wrong current password counts as a
+/// failed sign-in.
+pub async fn change_password(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse> {
+    let form = csrf::form(&req, payload, &state, &session).await?;
+    let email = session.user.email.clone();
+    let ip = client_ip(&req, &state.config.trusted_proxies).map(|ip| ip.to_string());
+    let limits = &state.console.sign_in;
+    if let Some(wait) = limits.blocked(ip.as_deref(), &email) {
+        return Err(ConsoleError::TooMany(wait));
+    }
+    let (current, new, again) = (form.raw("current"), form.raw("new"), form.raw("again"));
+    if current.len() > 4096 {
+        return Ok(password_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("That is not your current password."),
+        ));
+    }
+    let stored = session.user.password_hash.clone();
+    let ok = web::block(move || password::verify(&stored, &current))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.into()))?;
+    if !ok {
+        limits.failed(ip.as_deref(), &email);
+        return Ok(password_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("That is not your current password."),
+        ));
+    }
+    if let Err(message) = password::check(&new) {
+        return Ok(password_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&message),
+        ));
+    }
+    if new != again {
+        return Ok(password_page(
+            &state,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("The two new passwords differ."),
+        ));
+    }
+    let hash = web::block(move || password::hash(&new))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.into()))?
+        .map_err(ConsoleError::Internal)?;
+    let now = Utc::now();
+    state.store.upsert_admin_user(&email, &hash, now).await?;
+    let raw = token::generate();
+    state
+        .store
+        .create_admin_session(
+            session.user.id,
+            &token::hash(&raw),
+            now,
+            now + session::ttl(),
+        )
+        .await?;
+    tracing::info!(admin = %email, "console: password changed, other sessions ended");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .insert_header((header::SET_COOKIE, session::set_cookie(&state, &raw)))
+        .finish())
+}

@@ -195,6 +195,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 ],
             ))
             .service(resource(
+                "/password",
+                vec![
+                    ("GET", web::get().to(auth::password_form)),
+                    ("POST", web::post().to(auth::change_password)),
+                ],
+            ))
+            .service(resource(
                 "/sign-out",
                 vec![("POST", web::post().to(auth::sign_out))],
             ))
