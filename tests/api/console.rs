@@ -431,7 +431,7 @@ async fn a_password_change_ends_every_session() {
         assert_eq!(get(&app, "/admin", c).await.status(), 200);
     }
     // `herald admin add` for an existing address changes its password.
-    let out = herald_admin_add(&app, &email, "a brand new password\n");
+    let out = herald_admin_add(&app, &email, "a brand new password\n").await;
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("password changed"));
     for c in &cookies {
@@ -444,10 +444,11 @@ async fn a_password_change_ends_every_session() {
 }
 
 /// Runs the real `herald admin add EMAIL` on the test's database, with the
-/// password on stdin.
-fn herald_admin_add(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+/// password on stdin. Asynchronously: the test's server shares this
+/// thread, and must be free to finish what it writes meanwhile.
+async fn herald_admin_add(app: &TestApp, email: &str, stdin: &str) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
         .args(["admin", "add", email])
         .env("HERALD_DATABASE_URL", &app.db.url)
         .env("RUST_LOG", "warn")
@@ -456,25 +457,22 @@ fn herald_admin_add(app: &TestApp, email: &str, stdin: &str) -> std::process::Ou
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    child.wait_with_output().await.unwrap()
 }
 
 #[tokio::test]
 async fn herald_admin_add_creates_an_admin_and_refuses_weak_input() {
     let app = spawn_app().await;
     let email = unique_email();
-    let out = herald_admin_add(&app, &email, "short\n");
+    let out = herald_admin_add(&app, &email, "short\n").await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
-    let out = herald_admin_add(&app, "not an address", "long enough password\n");
+    let out = herald_admin_add(&app, "not an address", "long enough password\n").await;
     assert!(!out.status.success());
-    let out = herald_admin_add(&app, &email, "long enough password\n");
+    let out = herald_admin_add(&app, &email, "long enough password\n").await;
     assert!(out.status.success(), "{out:?}");
     let r = sign_in_as(&app, &email, "long enough password", &origin(&app)).await;
     assert_eq!(r.status(), 303);
@@ -952,4 +950,182 @@ async fn a_csv_import_needs_the_token_header_and_the_same_origin() {
     assert_eq!(r.status(), 200);
     let summary: Value = r.json().await.unwrap();
     assert_eq!(summary["imported"], 1, "{summary}");
+}
+
+#[tokio::test]
+async fn a_digest_is_paused_resumed_cancelled_and_shows_its_smtp_failures() {
+    let smtp = crate::fake_smtp::FakeSmtp::start(std::sync::Arc::new(|rcpt: &str, _| {
+        if rcpt.contains("bounce") {
+            "550 5.1.1 <bounce> mailbox unavailable here".to_string()
+        } else {
+            // Always later: the digest keeps going until it is cancelled.
+            "451 4.3.0 try again later".to_string()
+        }
+    }))
+    .await;
+    let app = spawn_app_with(&[("smtp_url", &smtp.url)]).await;
+    app.add_newsletter("daily", "Daily").await;
+    for who in ["bounce", "slow"] {
+        let r = app
+            .client
+            .post(app.url("/api/admin/newsletters/daily/subscribers"))
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({
+                "email": format!("{who}-{}@example.com", crate::helpers::random_hex(6)),
+                "status": "confirmed", "consent": "test"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let r = app
+        .client
+        .post(app.url("/api/admin/feed-items"))
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({ "title": "News", "url": "https://example.com/n" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .client
+        .post(app.url("/api/admin/newsletters/daily/digests"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.store.digest(id).await.unwrap().failed < 1 {
+        assert!(Instant::now() < deadline, "the bounce never failed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let admin = signed_in(&app).await;
+    let here = origin(&app);
+    let page = get(&app, &format!("/admin/digests/{id}"), &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("&lt;bounce&gt; mailbox unavailable here"),
+        "the SMTP reply, escaped: {page}"
+    );
+    assert!(page.contains("data-done=\"false\""));
+
+    let act = |action: &'static str| {
+        let cookie = admin.cookie.clone();
+        let csrf = admin.csrf.clone();
+        let here = here.clone();
+        let app = &app;
+        async move {
+            post(
+                app,
+                &format!("/admin/digests/{id}/{action}"),
+                &cookie,
+                Some(&here),
+                &[("csrf", &csrf)],
+            )
+            .await
+        }
+    };
+    let r = act("pause").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.store.digest(id).await.unwrap().status, "paused");
+    let page = get(&app, &format!("/admin/digests/{id}"), &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/admin/digests/{id}/resume")));
+    assert_eq!(act("pause").await.status(), 409, "already paused");
+
+    assert_eq!(act("resume").await.status(), 303);
+    let status = app.store.digest(id).await.unwrap().status;
+    assert!(status == "queued" || status == "sending", "{status}");
+
+    assert_eq!(act("cancel").await.status(), 303);
+    let p: Value = get(
+        &app,
+        &format!("/admin/digests/{id}/progress"),
+        &admin.cookie,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p["status"], "cancelled");
+    assert_eq!(p["done"], true);
+    assert_eq!(p["percent"], 100);
+    assert_eq!(act("resume").await.status(), 409);
+}
+
+#[tokio::test]
+async fn changing_the_password_in_the_console_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    add_admin(&app, &email, PASSWORD).await;
+    let other = session_cookie(&sign_in_as(&app, &email, PASSWORD, &origin(&app)).await).unwrap();
+    let r = sign_in_as(&app, &email, PASSWORD, &origin(&app)).await;
+    let mine = session_cookie(&r).unwrap();
+    let html = get(&app, "/admin/password", &mine)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&html);
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let (app, mine, csrf) = (&app, mine.clone(), csrf.clone());
+        async move {
+            post(
+                app,
+                "/admin/password",
+                &mine,
+                Some(&origin(app)),
+                &[
+                    ("current", current),
+                    ("new", new),
+                    ("again", again),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await
+        }
+    };
+    let r = change(
+        "wrong one here",
+        "another good password",
+        "another good password",
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = change(PASSWORD, "short", "short").await;
+    assert_eq!(r.status(), 422);
+    let r = change(PASSWORD, "another good password", "a different one").await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        get(&app, "/admin", &other).await.status(),
+        200,
+        "nothing changed yet"
+    );
+
+    let r = change(PASSWORD, "another good password", "another good password").await;
+    assert_eq!(r.status(), 303);
+    let fresh = session_cookie(&r).expect("this browser gets a new session");
+    assert_eq!(get(&app, "/admin", &fresh).await.status(), 200);
+    assert_eq!(
+        get(&app, "/admin", &other).await.status(),
+        303,
+        "other sessions end"
+    );
+    assert_eq!(
+        get(&app, "/admin", &mine).await.status(),
+        303,
+        "and the old cookie"
+    );
+    let r = sign_in_as(&app, &email, "another good password", &origin(&app)).await;
+    assert_eq!(r.status(), 303);
 }
