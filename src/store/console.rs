@@ -15,6 +15,15 @@ pub struct StatusCounts {
     pub unsubscribed: i64,
 }
 
+/// How many signups (`kind` = `signup`) or unsubscribes (`unsubscribe`)
+/// happened on one UTC day.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DayCount {
+    pub day: String,
+    pub kind: String,
+    pub n: i64,
+}
+
 impl Store {
     pub async fn status_counts(&self, newsletter_id: i64) -> Result<StatusCounts> {
         let rows: Vec<(String, i64)> = both!(self, p => sqlx::query_as(
@@ -35,21 +44,32 @@ impl Store {
         Ok(c)
     }
 
-    /// (signed up at, unsubscribed at) of the subscriptions that did either
-    /// since `since`; the caller buckets them by day.
-    pub async fn subscription_activity(
+    /// Signups and unsubscribes per UTC day (`YYYY-MM-DD`) since `since`,
+    /// counted in the database: at most one row per day and kind.
+    pub async fn daily_activity(
         &self,
         newsletter_id: i64,
         since: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
-        Ok(both!(self, p => sqlx::query_as(
-            "SELECT created_at, unsubscribed_at FROM subscriptions \
-             WHERE newsletter_id = $1 AND (created_at >= $2 OR unsubscribed_at >= $2)",
-        )
-        .bind(newsletter_id)
-        .bind(since)
-        .fetch_all(p)
-        .await)?)
+    ) -> Result<Vec<DayCount>> {
+        // SQLite keeps RFC 3339 text in UTC, whose first ten characters are the day.
+        let day = |column: &str| match self {
+            Store::Sqlite(_) => format!("substr({column}, 1, 10)"),
+            Store::Postgres(_) => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        };
+        let sql = format!(
+            "SELECT {} AS day, 'signup' AS kind, COUNT(*) AS n FROM subscriptions \
+             WHERE newsletter_id = $1 AND created_at >= $2 GROUP BY 1 \
+             UNION ALL \
+             SELECT {} AS day, 'unsubscribe' AS kind, COUNT(*) AS n FROM subscriptions \
+             WHERE newsletter_id = $1 AND unsubscribed_at >= $2 GROUP BY 1",
+            day("created_at"),
+            day("unsubscribed_at"),
+        );
+        Ok(both!(self, p => sqlx::query_as(&sql)
+            .bind(newsletter_id)
+            .bind(since)
+            .fetch_all(p)
+            .await)?)
     }
 
     /// The ids of the newest digests, of one newsletter or of all.

@@ -26,7 +26,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use addresses::{erased_hash, AddressData};
 pub use admin_tokens::AdminToken;
 pub use admin_users::{AdminUpsert, AdminUser};
-pub use console::StatusCounts;
+pub use console::{DayCount, StatusCounts};
 pub use digests::{Created, Digest, DigestAction, DigestBody, DigestFailure, NewDigest};
 pub use feed_items::{FeedItem, FeedItemPage, NewItem};
 pub use feeds::{DueFeed, Feed, NewFeed};

@@ -3,13 +3,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{page, Result, Session};
 use crate::routes::AppState;
-use crate::store::Digest;
+use crate::store::{DayCount, Digest};
 
 const DAYS: usize = 30;
 /// The chart's drawing area, in SVG units.
@@ -29,21 +29,24 @@ struct Day {
     unsub_h: f64,
 }
 
-/// Buckets (signed up, unsubscribed) times into the 30 days ending today.
-fn chart(today: NaiveDate, events: &[(DateTime<Utc>, Option<DateTime<Utc>>)]) -> Vec<Day> {
+/// Lays out per-day counts over the 30 days ending today.
+fn chart(today: NaiveDate, counts: &[DayCount]) -> Vec<Day> {
     let first = today - Duration::days(DAYS as i64 - 1);
     let mut signups = [0u32; DAYS];
     let mut unsubs = [0u32; DAYS];
-    let slot = |t: DateTime<Utc>| {
-        let d = (t.date_naive() - first).num_days();
-        (0..DAYS as i64).contains(&d).then_some(d as usize)
-    };
-    for (created, unsubscribed) in events {
-        if let Some(i) = slot(*created) {
-            signups[i] += 1;
+    for c in counts {
+        let Ok(date) = NaiveDate::parse_from_str(&c.day, "%Y-%m-%d") else {
+            continue;
+        };
+        let i = (date - first).num_days();
+        if !(0..DAYS as i64).contains(&i) {
+            continue;
         }
-        if let Some(i) = unsubscribed.and_then(slot) {
-            unsubs[i] += 1;
+        let n = u32::try_from(c.n).unwrap_or(u32::MAX);
+        match c.kind.as_str() {
+            "signup" => signups[i as usize] += n,
+            "unsubscribe" => unsubs[i as usize] += n,
+            _ => {}
         }
     }
     let max = signups
@@ -80,8 +83,8 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
     let mut cards = Vec::new();
     for n in state.store.list_newsletters().await? {
         let counts = state.store.status_counts(n.id).await?;
-        let events = state.store.subscription_activity(n.id, since).await?;
-        let days = chart(now.date_naive(), &events);
+        let activity = state.store.daily_activity(n.id, since).await?;
+        let days = chart(now.date_naive(), &activity);
         let mut digests: Vec<Digest> = Vec::new();
         for id in state.store.recent_digest_ids(Some(n.id), 5).await? {
             digests.push(state.store.digest(id).await?);
@@ -110,22 +113,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_by_day_and_scales_to_the_tallest() {
+    fn places_days_and_scales_to_the_tallest() {
         let today = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
-        let at = |d: u32| {
-            NaiveDate::from_ymd_opt(2026, 3, d)
-                .unwrap()
-                .and_hms_opt(12, 0, 0)
-                .unwrap()
-                .and_utc()
+        let count = |day: &str, kind: &str, n| DayCount {
+            day: day.to_string(),
+            kind: kind.to_string(),
+            n,
         };
         let days = chart(
             today,
             &[
-                (at(30), None),
-                (at(30), Some(at(30))),
-                (at(1), None),                     // the first of the 30 days
-                (at(2) - Duration::days(2), None), // before the window
+                count("2026-03-30", "signup", 2),
+                count("2026-03-30", "unsubscribe", 1),
+                count("2026-03-01", "signup", 1), // the first of the 30 days
+                count("2026-02-28", "signup", 9), // before the window
+                count("garbage", "signup", 9),
             ],
         );
         assert_eq!(days.len(), 30);
@@ -134,6 +136,7 @@ mod tests {
         assert_eq!(days[29].unsubscribes, 1);
         assert_eq!(days[29].signup_h, HEIGHT);
         assert_eq!(days[29].unsub_h, HEIGHT / 2.0);
+        assert_eq!(days[29].unsub_y, HEIGHT / 2.0);
         assert_eq!(days[0].date, "2026-03-01");
         assert_eq!(days[0].signups, 1);
         assert_eq!(days.iter().map(|d| d.signups).sum::<u32>(), 3);
