@@ -676,6 +676,19 @@ async fn a_digest_is_previewed_confirmed_sent_and_followed_to_100_percent() {
         .unwrap();
     assert!(page.contains("data-done=\"true\""));
 
+    // Nothing new now; the sent digest is listed.
+    let html = get(&app, "/admin/newsletters/daily/digest", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Nothing was published since the last digest"));
+    assert!(html.contains(&format!("href=\"{location}\"")) && html.contains("100 %"));
+    let r = send("/admin/newsletters/daily/digest", form(&[]))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "nothing to send");
+
     // A finished digest can't be paused.
     let r = send(&format!("{location}/pause"), form(&[])).await.unwrap();
     assert_eq!(r.status(), 409);
@@ -869,6 +882,14 @@ async fn subscribers_are_searched_filtered_paged_unsubscribed_and_erased() {
         app.status_of("daily", &victim).await.as_deref(),
         Some("unsubscribed")
     );
+    let html = get(&app, "/admin", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Signups (55)"), "{html}");
+    assert!(html.contains("Unsubscribes (1)"));
+    assert!(html.contains("<strong data-count=\"unsubscribed\">1</strong>"));
     let filtered = page("status=unsubscribed".to_string()).await;
     assert_eq!(filtered.matches("<tr>").count(), 2);
     assert!(filtered.contains(&victim));
@@ -1128,4 +1149,81 @@ async fn changing_the_password_in_the_console_ends_the_other_sessions() {
     );
     let r = sign_in_as(&app, &email, "another good password", &origin(&app)).await;
     assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn a_newsletter_is_edited_and_archived_and_its_embed_snippet_is_escaped() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily \"quotes\" & <tags>")
+        .await;
+    let admin = signed_in(&app).await;
+    let here = origin(&app);
+    let html = get(&app, "/admin/newsletters/daily", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The snippet is shown as text: escaped once for the page, so that what
+    // an admin copies is itself well-escaped HTML.
+    assert!(
+        html.contains("&lt;form method=&quot;post&quot; action=&quot;http://127.0.0.1"),
+        "{html}"
+    );
+    assert!(html.contains("Subscribe to Daily &quot;quotes&quot; &amp;amp; &amp;lt;tags&amp;gt;"));
+
+    let r = post(
+        &app,
+        "/admin/newsletters/daily",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("name", "Daily"),
+            ("from_address", "not an address"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    let r = post(
+        &app,
+        "/admin/newsletters/daily",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("name", "Daily briefing"),
+            ("description", "Every morning"),
+            ("from_name", "The Desk"),
+            ("from_address", "desk@news.example"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let n: Value = app
+        .admin_get("/api/admin/newsletters/daily")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(n["name"], "Daily briefing");
+    assert_eq!(n["from_address"], "desk@news.example");
+    assert_eq!(n["reply_to"], Value::Null, "an empty field clears");
+
+    let r = post(
+        &app,
+        "/admin/newsletters/daily/archive",
+        &admin.cookie,
+        Some(&here),
+        &[("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(!newsletter_exists(&app, "daily").await);
+    assert_eq!(
+        get(&app, "/admin/newsletters/daily", &admin.cookie)
+            .await
+            .status(),
+        404
+    );
 }
