@@ -190,6 +190,21 @@ try {
   const readerRow = page.locator("#subscribers tr", { hasText: reader });
   assert.match(await readerRow.textContent(), /confirmed/);
 
+  step("import a CSV with a progress bar");
+  // Few rows: each gets a confirmation email, sent at the test's slow send rate.
+  const rows = Array.from({ length: 8 }, (_, i) => `imp${i}-${run}@example.com,Imported ${i}`);
+  await page.setInputFiles("#import-file", {
+    name: "readers.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`email,name\n${rows.join("\n")}\nnot-an-address,Bad\n`),
+  });
+  await page.click("#import-form button[type=submit]");
+  await page.locator("#import-result", { hasText: "Imported" }).waitFor();
+  assert.equal(await page.textContent("#import-result"), "Imported 8, skipped 0, invalid 1.");
+  assert.equal(await page.evaluate(() => document.getElementById("import-progress").value), 100);
+  await page.goto(`${base}/admin/newsletters/${slug}/subscribers?status=pending`);
+  assert.equal(await page.locator("#subscribers tbody tr").count(), 8, "the imported rows are pending");
+
   step("search and filter subscribers");
   await page.fill("#q", `ada-${run}`);
   await Promise.all([page.waitForNavigation(), page.click("form[role=search] button")]);
