@@ -85,6 +85,8 @@ async fn bad_console_input_gets_a_clear_4xx() {
             "{path}"
         );
     }
+    let r = get(&app, "/admin/no-such-page", &admin.cookie).await;
+    assert_eq!(r.status(), 404);
     let here = origin(&app);
     let r = app
         .client
