@@ -237,8 +237,11 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     csrf::check_token(sent, &session)?;
-    // The session stands in for the bearer token.
-    Ok(admin::import::import(Admin, req, slug, payload, state).await?)
+    // The session stands in for the bearer token; a refusal stays the API's
+    // JSON, whose message the page shows.
+    Ok(admin::import::import(Admin, req, slug, payload, state)
+        .await
+        .unwrap_or_else(|e| actix_web::ResponseError::error_response(&e)))
 }
 
 pub async fn export(

@@ -397,6 +397,21 @@ async fn a_csv_import_needs_the_token_header_and_the_same_origin() {
         serde_json::json!([]),
         "nothing imported"
     );
+    // A refused file is explained in the API's JSON, for the page to show.
+    let r = app
+        .client
+        .post(app.url("/admin/newsletters/daily/subscribers/import"))
+        .header("Cookie", &admin.cookie)
+        .header("Origin", origin(&app))
+        .header("X-CSRF-Token", &admin.csrf)
+        .header("Content-Type", "text/csv")
+        .body("name,address\nAnn,ann@example.com\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_csv", "{body}");
     let r = import(Some(&admin.csrf), &origin(&app)).await.unwrap();
     assert_eq!(r.status(), 200);
     let summary: Value = r.json().await.unwrap();
