@@ -33,6 +33,9 @@ pub enum Command {
     /// Manage admin API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the web console's admin users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Digests: build and send one now, or preview the next.
     #[command(subcommand)]
     Digest(DigestCommand),
@@ -73,6 +76,15 @@ pub enum NewsletterCommand {
     },
     /// List newsletters.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an admin user for the web console at /admin, or give an
+    /// existing one a new password (which ends all of its sessions). The
+    /// password is read from stdin when it is not a terminal, otherwise
+    /// prompted for (twice, without echo).
+    Add { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Newsletter(cmd) => newsletter(&config, cmd).await,
         Command::Token(cmd) => token_command(&config, cmd).await,
+        Command::Admin(AdminCommand::Add { email }) => admin_add(&config, &email).await,
         Command::Digest(DigestCommand::Send { slug }) => {
             crate::commands::digest_send(config, &slug).await
         }
@@ -268,6 +281,75 @@ async fn token_command(config: &Config, cmd: TokenCommand) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// `herald admin add EMAIL`: creates the console user or changes its password.
+async fn admin_add(config: &Config, email: &str) -> anyhow::Result<()> {
+    use crate::routes::console::password;
+    use crate::store::AdminUpsert;
+
+    let email = crate::domain::SubscriberEmail::parse(email)
+        .map_err(|_| anyhow::anyhow!("`{}` is not an email address", email.escape_debug()))?;
+    let secret = read_password()?;
+    password::check(&secret).map_err(|m| anyhow::anyhow!("{m}"))?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&secret)).await??;
+    let store = open_store(config).await?;
+    let outcome = store
+        .upsert_admin_user(email.as_str(), &hash, chrono::Utc::now())
+        .await?;
+    store.close().await;
+    match outcome {
+        AdminUpsert::Created => println!(
+            "admin {} added; sign in at {}/admin",
+            email.as_str(),
+            config.base_url
+        ),
+        AdminUpsert::PasswordChanged => {
+            println!(
+                "admin {}: password changed, every session ended",
+                email.as_str()
+            )
+        }
+    }
+    Ok(())
+}
+
+/// The first line of stdin when it is piped; otherwise a prompt, twice,
+/// with the terminal's echo off (through `stty`, to need no extra crate).
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+
+    let stdin = std::io::stdin();
+    let line = |prompt: &str| -> anyhow::Result<String> {
+        let mut err = std::io::stderr();
+        write!(err, "{prompt}")?;
+        err.flush()?;
+        let mut buf = String::new();
+        stdin.lock().read_line(&mut buf)?;
+        Ok(buf.trim_end_matches(['\n', '\r']).to_string())
+    };
+    if !stdin.is_terminal() {
+        let mut buf = String::new();
+        stdin.lock().read_line(&mut buf)?;
+        return Ok(buf.trim_end_matches(['\n', '\r']).to_string());
+    }
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    stty("-echo");
+    let first = line("Password: ");
+    eprintln!();
+    let second = first.is_ok().then(|| line("Again: "));
+    eprintln!();
+    stty("echo");
+    let first = first?;
+    if second.transpose()?.as_deref() != Some(first.as_str()) {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(first)
 }
 
 /// Resolves on SIGINT or SIGTERM.

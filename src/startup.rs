@@ -80,6 +80,7 @@ pub async fn app_state(
         config,
         wake,
         newsletters: Default::default(),
+        console: Default::default(),
     })
 }
 

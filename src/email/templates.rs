@@ -46,6 +46,54 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/pages/error.html"),
     ),
     (
+        "admin/base.html",
+        include_str!("../../templates/admin/base.html"),
+    ),
+    (
+        "admin/sign_in.html",
+        include_str!("../../templates/admin/sign_in.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../../templates/admin/dashboard.html"),
+    ),
+    (
+        "admin/newsletters.html",
+        include_str!("../../templates/admin/newsletters.html"),
+    ),
+    (
+        "admin/newsletter.html",
+        include_str!("../../templates/admin/newsletter.html"),
+    ),
+    (
+        "admin/subscribers.html",
+        include_str!("../../templates/admin/subscribers.html"),
+    ),
+    (
+        "admin/subscriber.html",
+        include_str!("../../templates/admin/subscriber.html"),
+    ),
+    (
+        "admin/feeds.html",
+        include_str!("../../templates/admin/feeds.html"),
+    ),
+    (
+        "admin/digest_next.html",
+        include_str!("../../templates/admin/digest_next.html"),
+    ),
+    (
+        "admin/digest_confirm.html",
+        include_str!("../../templates/admin/digest_confirm.html"),
+    ),
+    (
+        "admin/password.html",
+        include_str!("../../templates/admin/password.html"),
+    ),
+    (
+        "admin/digest.html",
+        include_str!("../../templates/admin/digest.html"),
+    ),
+    (
         "email/confirm/subject.txt",
         include_str!("../../templates/email/confirm/subject.txt"),
     ),

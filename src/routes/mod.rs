@@ -1,4 +1,4 @@
-//! HTTP routes: public pages and forms, the admin API. No SQL here.
+//! HTTP routes: public pages and forms, the admin API, the web console. No SQL here.
 
 mod admin;
 pub use admin::check_newsletter;
@@ -8,6 +8,7 @@ pub use subscriptions::INVALID_EMAIL;
 pub mod body;
 pub mod client;
 mod confirm;
+pub mod console;
 pub mod error;
 mod health;
 mod metrics;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Newsletters by slug for the public signup path, briefly.
     pub newsletters: NewsletterCache,
+    /// The web console's sign-in limits.
+    pub console: console::ConsoleState,
 }
 
 /// Newsletters looked up by slug, kept for a quarter of a second: a signup
@@ -202,6 +205,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             vec![("GET", web::get().to(metrics::metrics))],
         ))
         .service(admin::scope())
+        .configure(console::configure)
         .default_service(web::to(not_found));
 }
 

@@ -6,6 +6,8 @@
 
 mod addresses;
 mod admin_tokens;
+mod admin_users;
+mod console;
 mod digests;
 mod feed_items;
 mod feeds;
@@ -26,6 +28,8 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use addresses::{erased_hash, AddressData};
 pub use admin_tokens::AdminToken;
+pub use admin_users::{AdminUpsert, AdminUser};
+pub use console::{DayCount, StatusCounts};
 pub use digests::{Created, Digest, DigestAction, DigestBody, DigestFailure, NewDigest};
 pub use feed_items::{FeedItem, FeedItemPage, NewItem};
 pub use feeds::{DueFeed, Feed, NewFeed};

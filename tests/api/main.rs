@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_manage;
+mod console;
 mod delivery;
 mod digests;
 mod dkim_metrics;

@@ -13,15 +13,15 @@ use crate::store::{Error, FeedItem, FeedItemPage, NewItem};
 /// away); `url` must be http, https or mailto.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ItemBody {
-    title: String,
-    url: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
     #[serde(default)]
-    summary: String,
+    pub(crate) summary: String,
     /// Defaults to now.
-    published_at: Option<DateTime<Utc>>,
+    pub(crate) published_at: Option<DateTime<Utc>>,
     /// Newsletter slugs; none (or empty) means every newsletter.
     #[serde(default)]
-    newsletters: Vec<String>,
+    pub(crate) newsletters: Vec<String>,
 }
 
 /// Newsletter slugs to ids; 422 for one that doesn't exist.
@@ -60,6 +60,11 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let b: ItemBody = body::json(&req, payload, 64 * 1024).await?;
+    Ok(HttpResponse::Created().json(add_item(&state, &b).await?))
+}
+
+/// Checks and adds an editor's item (the API's and the console's way).
+pub(crate) async fn add_item(state: &AppState, b: &ItemBody) -> Result<FeedItem, ApiError> {
     let title = plain_text(&b.title);
     if title.is_empty() || title.chars().count() > 500 {
         return Err(ApiError::unprocessable(
@@ -82,7 +87,7 @@ pub async fn create(
             "a summary is at most 5000 characters",
         ));
     }
-    let newsletter_ids = newsletter_ids(&state, &b.newsletters).await?;
+    let newsletter_ids = newsletter_ids(state, &b.newsletters).await?;
     let now = Utc::now();
     let item = NewItem {
         title,
@@ -97,7 +102,7 @@ pub async fn create(
         .add_item(&item, now)
         .await?
         .ok_or_else(|| anyhow::anyhow!("an editor's item cannot be a duplicate"))?;
-    Ok(HttpResponse::Created().json(state.store.feed_item(id).await?))
+    Ok(state.store.feed_item(id).await?)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

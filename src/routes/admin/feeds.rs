@@ -23,13 +23,13 @@ const MAX_INTERVAL: i64 = 30 * 86_400;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct FeedBody {
     /// An absolute http or https URL of an RSS or Atom document.
-    url: String,
+    pub(crate) url: String,
     /// Newsletter slugs its items go to; none (or empty) means every newsletter.
     #[serde(default)]
-    newsletters: Vec<String>,
+    pub(crate) newsletters: Vec<String>,
     /// Seconds between polls (default 900).
     #[schema(minimum = 1, maximum = 2_592_000)]
-    interval_secs: Option<i64>,
+    pub(crate) interval_secs: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,6 +67,11 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let b: FeedBody = body::json(&req, payload, 64 * 1024).await?;
+    Ok(HttpResponse::Created().json(add_feed(&state, &b).await?))
+}
+
+/// Checks and adds a feed (the API's and the console's way).
+pub(crate) async fn add_feed(state: &AppState, b: &FeedBody) -> Result<Feed, ApiError> {
     let url = feed_url(&b.url).ok_or_else(|| {
         ApiError::unprocessable(
             "invalid_url",
@@ -83,7 +88,7 @@ pub async fn create(
                 "interval_secs is 1 to 2592000 (60 or more in production)",
             )
         })?;
-    let newsletter_ids = newsletter_ids(&state, &b.newsletters).await?;
+    let newsletter_ids = newsletter_ids(state, &b.newsletters).await?;
     let feed = NewFeed {
         url,
         interval_secs,
@@ -100,7 +105,7 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(HttpResponse::Created().json(state.store.feed(id).await?))
+    Ok(state.store.feed(id).await?)
 }
 
 #[utoipa::path(get, path = "/api/admin/feeds", operation_id = "list_feeds", tag = "admin", security(("bearer" = [])),

@@ -36,18 +36,18 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
 /// change (`null` clears an optional one).
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewsletterBody {
-    slug: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
+    pub(crate) slug: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    from_name: Option<Option<String>>,
+    pub(crate) from_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    from_address: Option<Option<String>>,
+    pub(crate) from_address: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    reply_to: Option<Option<String>>,
+    pub(crate) reply_to: Option<Option<String>>,
     /// The subject of its digests; by default its name and the date.
     #[serde(default, deserialize_with = "nullable")]
-    digest_subject: Option<Option<String>>,
+    pub(crate) digest_subject: Option<Option<String>>,
 }
 
 fn text_ok(s: &str, max: usize, newlines: bool) -> bool {
@@ -80,7 +80,7 @@ pub fn check_newsletter(slug: &str, name: &str, description: &str) -> Result<(),
     Ok(())
 }
 
-fn check_sender(b: &NewsletterBody) -> Result<(), ApiError> {
+pub(crate) fn check_sender(b: &NewsletterBody) -> Result<(), ApiError> {
     if let Some(Some(n)) = &b.from_name {
         if !text_ok(n, 200, false) {
             return Err(ApiError::unprocessable(

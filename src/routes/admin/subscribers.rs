@@ -82,10 +82,10 @@ pub async fn list(
 /// consent note, confirmed.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AddBody {
-    email: String,
-    name: Option<String>,
-    status: Option<String>,
-    consent: Option<String>,
+    pub(crate) email: String,
+    pub(crate) name: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) consent: Option<String>,
 }
 
 /// A consent note: required to mark anyone confirmed by hand.
@@ -128,12 +128,27 @@ pub async fn add(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let b: AddBody = body::json(&req, payload, 64 * 1024).await?;
+    let (existed, row) = add_subscriber(&state, &slug, &b).await?;
+    Ok(if existed {
+        HttpResponse::Ok().json(row)
+    } else {
+        HttpResponse::Created().json(row)
+    })
+}
+
+/// Adds one address (the API's and the console's way): whether it was
+/// there already, and its subscription afterwards.
+pub(crate) async fn add_subscriber(
+    state: &AppState,
+    slug: &str,
+    b: &AddBody,
+) -> Result<(bool, SubscriberRow), ApiError> {
     let email = path_email(&b.email)?;
     let name = SubscriberName::parse(b.name.as_deref().unwrap_or_default())
         .map_err(|m| ApiError::unprocessable("invalid_name", m))?;
     let status = b.status.as_deref().unwrap_or("pending");
     check_status(status)?;
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
+    let newsletter = state.store.newsletter_by_slug(slug).await?;
     let existed = match state
         .store
         .subscriber_in(newsletter.id, email.as_str())
@@ -209,11 +224,7 @@ pub async fn add(
         .store
         .subscriber_in(newsletter.id, email.as_str())
         .await?;
-    Ok(if existed {
-        HttpResponse::Ok().json(row)
-    } else {
-        HttpResponse::Created().json(row)
-    })
+    Ok((existed, row))
 }
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/subscribers/{email}", tag = "admin", security(("bearer" = [])),

@@ -1,0 +1,19 @@
+-- The web console's admin users (argon2 password hashes) and their
+-- sessions. A session is looked up by the SHA-256 of its cookie value, so
+-- the database never holds a usable session token.
+
+CREATE TABLE admin_users (
+    id                  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email               TEXT NOT NULL UNIQUE,
+    password_hash       TEXT NOT NULL,
+    created_at          TIMESTAMPTZ NOT NULL,
+    password_changed_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES admin_users(id) ON DELETE CASCADE,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX admin_sessions_user ON admin_sessions (user_id);
