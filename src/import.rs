@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, Notify};
 use crate::config::Config;
 use crate::domain::{token, SubscriberEmail, SubscriberName};
 use crate::email::{confirmation_message, Templates};
-use crate::store::{Confirmation, ImportRow, ImportStatus, Newsletter, Store};
+use crate::store::{Confirmation, ImportRow, ImportStatus, Newsletter, Store, IMPORT_BATCH};
 
 /// At most this many invalid rows are listed in a summary; the rest are
 /// only counted (`invalid_total`), so a garbage file can't bloat the answer.
@@ -112,7 +112,7 @@ pub enum ImportError {
 }
 
 /// What the parsing task hands over: valid rows and refused ones, together
-/// at most [`Store::import_batch_rows`].
+/// at most [`IMPORT_BATCH`].
 #[derive(Debug, Default)]
 struct Batch {
     rows: Vec<ImportRow>,
@@ -137,8 +137,7 @@ impl Importer<'_> {
     /// again skips them.
     pub async fn run<R: Read + Send + 'static>(&self, input: R) -> Result<Summary, ImportError> {
         let (tx, mut rx) = mpsc::channel(2);
-        let batch_rows = self.store.import_batch_rows();
-        let parser = tokio::task::spawn_blocking(move || parse(input, &tx, batch_rows));
+        let parser = tokio::task::spawn_blocking(move || parse(input, &tx));
         let status = match &self.mode {
             Mode::Pending => ImportStatus::Pending {
                 cooldown: chrono::Duration::from_std(self.config.resend_cooldown)
@@ -234,8 +233,8 @@ enum ParseError {
 }
 
 /// Runs on a blocking thread: reads `input` to the end (or until the
-/// receiver is gone), sending batches of `batch_rows` rows, valid or not.
-fn parse<R: Read>(input: R, tx: &mpsc::Sender<Batch>, batch_rows: usize) -> Result<(), ParseError> {
+/// receiver is gone), sending batches.
+fn parse<R: Read>(input: R, tx: &mpsc::Sender<Batch>) -> Result<(), ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LineCounter::new(input));
@@ -273,7 +272,7 @@ fn parse<R: Read>(input: R, tx: &mpsc::Sender<Batch>, batch_rows: usize) -> Resu
                 });
             }
         }
-        if batch.rows.len() + batch.invalid.len() >= batch_rows
+        if batch.rows.len() + batch.invalid.len() >= IMPORT_BATCH
             && tx.blocking_send(std::mem::take(&mut batch)).is_err()
         {
             // The importer stopped (a database error); it reports why.
@@ -451,11 +450,7 @@ mod tests {
 
     fn parse_all(input: &str) -> Result<Vec<Batch>, ParseError> {
         let (tx, mut rx) = mpsc::channel(1000);
-        parse(
-            std::io::Cursor::new(input.as_bytes().to_vec()),
-            &tx,
-            crate::store::IMPORT_BATCH,
-        )?;
+        parse(std::io::Cursor::new(input.as_bytes().to_vec()), &tx)?;
         drop(tx);
         let mut out = Vec::new();
         while let Ok(b) = rx.try_recv() {

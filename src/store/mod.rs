@@ -26,9 +26,7 @@ pub use admin_tokens::AdminToken;
 pub use digests::{Created, Digest, DigestAction, DigestBody, DigestFailure, NewDigest};
 pub use feed_items::{FeedItem, FeedItemPage, NewItem};
 pub use feeds::{DueFeed, Feed, NewFeed};
-pub use import::{
-    BatchOutcome, Confirmation, ImportRow, ImportStatus, IMPORT_BATCH, IMPORT_BATCH_PG,
-};
+pub use import::{BatchOutcome, Confirmation, ImportRow, ImportStatus, IMPORT_BATCH};
 pub use newsletters::{NewNewsletter, Newsletter};
 pub use queue::{NewMessage, QueuedMessage};
 pub use subscriptions::{
