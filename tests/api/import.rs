@@ -472,3 +472,47 @@ async fn a_100k_row_import_is_exact_and_exports_whole() {
     let got: HashSet<String> = rows.into_iter().map(|(e, _, _)| e).collect();
     assert_eq!(got, expected);
 }
+
+#[tokio::test]
+async fn repeats_in_other_batches_are_skipped_and_the_first_name_kept() {
+    // More rows than any backend's batch, then the same addresses again in
+    // reverse with other names: every repeat lands in another batch than
+    // its first occurrence, some right across a batch boundary.
+    const ROWS: usize = 12_000;
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let run = random_hex(8);
+    let email = |i: usize| format!("rep{i}-{run}@example.com");
+    let mut csv = String::from("email,name\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("{},First {i}\n", email(i)));
+    }
+    for i in (0..ROWS).rev() {
+        csv.push_str(&format!("{},Second {i}\n", email(i)));
+    }
+    let summary = import(
+        &app,
+        &format!("{IMPORT}?confirmed=true&consent=repeats"),
+        csv,
+    )
+    .await;
+    assert_eq!(summary["imported"], ROWS as u64, "{summary}");
+    assert_eq!(summary["skipped"], ROWS as u64, "{summary}");
+    assert_eq!(summary["invalid_total"], 0, "{summary}");
+
+    let rows = export_rows(&export(&app, "daily", "").await);
+    assert_eq!(rows.len(), ROWS);
+    for (email, name, status) in rows {
+        let i: usize = email[3..email.find('-').unwrap()].parse().unwrap();
+        assert_eq!(name, format!("First {i}"), "{email}");
+        assert_eq!(status, "confirmed");
+    }
+    // One consent record per imported address, none for the repeats.
+    let data: Value = app
+        .admin_get(&format!("/api/admin/subscribers/{}", email(ROWS - 1)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["consent"].as_array().unwrap().len(), 1, "{data}");
+}
