@@ -113,7 +113,6 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         transient_run: Default::default(),
         rate: None,
         marked: Default::default(),
-        building: tokio::sync::Semaphore::new(config.smtp_pool.max(1) as usize),
     })
 }
 
