@@ -410,14 +410,4 @@ impl Store {
         .map(|_| ()))?;
         Ok(())
     }
-
-    /// The status of a subscription now (`None` if it is gone).
-    pub async fn subscription_status(&self, id: i64) -> Result<Option<String>> {
-        Ok(
-            both!(self, p => sqlx::query_scalar("SELECT status FROM subscriptions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(p)
-            .await)?,
-        )
-    }
 }

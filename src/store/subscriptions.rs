@@ -335,27 +335,7 @@ impl Store {
         limit: u32,
         after: i64,
     ) -> Result<SubscriberPage> {
-        let mut rows: Vec<SubscriberRow> = both!(self, p => sqlx::query_as(
-            "SELECT s.id, sub.email, sub.name, s.status, s.created_at, s.confirmed_at, s.unsubscribed_at \
-             FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id \
-             WHERE s.newsletter_id = $1 AND ($2 IS NULL OR s.status = $2) AND s.id > $3 \
-             ORDER BY s.id LIMIT $4",
-        )
-        .bind(newsletter_id)
-        .bind(status)
-        .bind(after)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(p)
-        .await)?;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| r.id.to_string())
-        } else {
-            None
-        };
-        Ok(SubscriberPage {
-            subscribers: rows,
-            next,
-        })
+        self.search_subscribers(newsletter_id, status, None, limit, after)
+            .await
     }
 }
