@@ -291,9 +291,13 @@ impl Store {
         let queued = format!(
             "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued' AND {DIGEST_LIVE}"
         );
-        let leased = "SELECT MIN(lease_until) FROM messages WHERE status = 'sending'";
+        // A paused digest's expired lease is not claimable: leaving it in
+        // would wake the worker every 5 ms until the digest resumes.
+        let leased = format!(
+            "SELECT MIN(lease_until) FROM messages WHERE status = 'sending' AND {DIGEST_LIVE}"
+        );
         let mut next: Option<DateTime<Utc>> = None;
-        for sql in [queued.as_str(), leased] {
+        for sql in [queued.as_str(), leased.as_str()] {
             let at: Option<DateTime<Utc>> =
                 both!(self, p => sqlx::query_scalar(sql).fetch_one(p).await)?;
             next = match (next, at) {
