@@ -15,7 +15,7 @@ use crate::domain::token::{self, LinkSigner};
 use crate::email::{Dkim, Mailer, Templates};
 use crate::feeds::{Poller, PollerConfig};
 use crate::routes::{self, client::RateLimiter, AppState};
-use crate::store::Store;
+use crate::store::{Signups, Store};
 
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -76,6 +76,7 @@ pub async fn app_state(
         templates: Templates::new(config.templates_dir.clone())?,
         limiter: RateLimiter::new(config.signup_rate),
         links: link_signer(&store).await?,
+        signups: Signups::new(store.clone()),
         store,
         config,
         wake,

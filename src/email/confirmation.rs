@@ -1,10 +1,33 @@
 //! The confirmation email, shared by signups, admin adds and imports.
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use super::Templates;
 use crate::config::Config;
-use crate::store::{NewMessage, Newsletter};
+use crate::store::{NewMessage, Newsletter, SignupRender};
+
+/// The confirmation as a queued signup renders it, once it knows which
+/// newsletters are still pending: [`confirmation_message`] with owned parts.
+pub fn confirmation_render(
+    templates: Templates,
+    config: Arc<Config>,
+    recipient: String,
+    raw_token: String,
+    newsletters: Vec<Newsletter>,
+) -> SignupRender {
+    Box::new(move |pending| {
+        confirmation_message(
+            &templates,
+            &config,
+            &recipient,
+            &raw_token,
+            pending,
+            &newsletters,
+        )
+    })
+}
 
 /// Renders the confirmation for `recipient`, naming every newsletter in
 /// `pending`. It holds no text the requester typed (no name, not even the

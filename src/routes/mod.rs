@@ -41,6 +41,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Newsletters by slug for the public signup path, briefly.
     pub newsletters: NewsletterCache,
+    /// Signups wait here to be written together.
+    pub signups: crate::store::Signups,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
 }

@@ -6,7 +6,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::body::{self, Kind};
@@ -15,8 +14,8 @@ use super::error::{ApiError, ErrorBody};
 use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
 use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
-use crate::email::confirmation_message;
-use crate::store::{Newsletter, SignupRequest};
+use crate::email::confirmation_render;
+use crate::store::{Newsletter, SignupJob};
 
 pub const INVALID_EMAIL: &str = "Please, enter correct email address";
 const MAX_NEWSLETTERS: usize = 50;
@@ -184,37 +183,25 @@ pub async fn subscribe(
     };
     let consent = consent(&req, ip, &channel);
     let raw_token = token::generate();
-    let token_hash = token::hash(&raw_token);
-    let ids: Vec<i64> = newsletters.iter().map(|n| n.id).collect();
-    let now = Utc::now();
     let config = &state.config;
-    let outcome = state
-        .store
-        .signup(
-            SignupRequest {
-                email: &email,
-                name: name.as_ref(),
-                newsletter_ids: &ids,
-                now,
-                cooldown: chrono::Duration::from_std(config.resend_cooldown)
-                    .map_err(anyhow::Error::from)?,
-                confirm_ttl: chrono::Duration::from_std(config.confirm_ttl)
-                    .map_err(anyhow::Error::from)?,
-                token_hash: &token_hash,
-                consent: &consent,
-            },
-            |pending| {
-                confirmation_message(
-                    &state.templates,
-                    config,
-                    email.as_str(),
-                    &raw_token,
-                    pending,
-                    &newsletters,
-                )
-            },
-        )
-        .await?;
+    let job = SignupJob {
+        email: email.as_str().to_string(),
+        name: name.map(|n| n.as_str().to_string()),
+        newsletter_ids: newsletters.iter().map(|n| n.id).collect(),
+        cooldown: chrono::Duration::from_std(config.resend_cooldown)
+            .map_err(anyhow::Error::from)?,
+        confirm_ttl: chrono::Duration::from_std(config.confirm_ttl).map_err(anyhow::Error::from)?,
+        token_hash: token::hash(&raw_token),
+        consent,
+        render: confirmation_render(
+            state.templates.clone(),
+            config.clone(),
+            email.as_str().to_string(),
+            raw_token,
+            newsletters,
+        ),
+    };
+    let outcome = state.signups.submit(job).await?;
     if outcome.email_queued {
         state.wake.notify_one();
     }

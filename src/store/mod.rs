@@ -14,6 +14,7 @@ mod feeds;
 mod import;
 mod newsletters;
 mod queue;
+mod signups;
 mod subscriptions;
 
 use std::collections::HashMap;
@@ -36,9 +37,10 @@ pub use feeds::{DueFeed, Feed, NewFeed};
 pub use import::{BatchOutcome, Confirmation, ImportRow, ImportStatus, IMPORT_BATCH};
 pub use newsletters::{NewNewsletter, Newsletter};
 pub use queue::{NewMessage, QueuedMessage};
+pub use signups::{Render as SignupRender, SignupJob, Signups};
 pub use subscriptions::{
-    ConfirmOutcome, ConsentContext, SignupOutcome, SignupRequest, SubscriberPage, SubscriberRow,
-    SubscriptionInfo, TokenState,
+    ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
+    TokenState,
 };
 
 /// Runs the same expression on whichever pool the store holds.

@@ -43,10 +43,6 @@ pub struct QueuedMessage {
     pub subscription_status: Option<String>,
 }
 
-const INSERT_SQL: &str = "INSERT INTO messages \
-    (kind, subscriber_id, recipient, message_id, subject, body_text, body_html, sender, reply_to, \
-     status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 'queued', $8, $8)";
-
 impl NewMessage {
     /// Queues the message inside the caller's transaction.
     pub(crate) async fn insert<'c, C>(
@@ -58,17 +54,17 @@ impl NewMessage {
     where
         C: QueueConn<'c>,
     {
-        conn.insert_message(self, subscriber_id, now).await
+        conn.insert_messages([(self, subscriber_id)], now).await
     }
 }
 
-/// A connection of either backend that can queue a message; keeps the
+/// A connection of either backend that can queue messages; keeps the
 /// insert written once without generic bounds on `Database`.
 pub(crate) trait QueueConn<'c> {
-    async fn insert_message(
+    /// Queues messages (each with its subscriber) in one statement.
+    async fn insert_messages<'m>(
         self,
-        m: &NewMessage,
-        subscriber_id: Option<i64>,
+        messages: impl IntoIterator<Item = (&'m NewMessage, Option<i64>)>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()>;
 }
@@ -76,26 +72,30 @@ pub(crate) trait QueueConn<'c> {
 macro_rules! impl_queue_conn {
     ($conn:ty) => {
         impl<'c> QueueConn<'c> for &'c mut $conn {
-            async fn insert_message(
+            async fn insert_messages<'m>(
                 self,
-                m: &NewMessage,
-                subscriber_id: Option<i64>,
+                messages: impl IntoIterator<Item = (&'m NewMessage, Option<i64>)>,
                 now: DateTime<Utc>,
             ) -> sqlx::Result<()> {
-                sqlx::query(INSERT_SQL)
-                    .bind(m.kind)
-                    .bind(subscriber_id)
-                    .bind(&m.recipient)
-                    .bind(&m.message_id)
-                    .bind(&m.subject)
-                    .bind(&m.body_text)
-                    .bind(&m.body_html)
-                    .bind(now)
-                    .bind(&m.sender)
-                    .bind(&m.reply_to)
-                    .execute(self)
-                    .await
-                    .map(|_| ())
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO messages (kind, subscriber_id, recipient, message_id, subject, \
+                     body_text, body_html, sender, reply_to, status, next_attempt_at, created_at) ",
+                );
+                qb.push_values(messages, |mut b, (m, subscriber_id)| {
+                    b.push_bind(m.kind)
+                        .push_bind(subscriber_id)
+                        .push_bind(m.recipient.as_str())
+                        .push_bind(m.message_id.as_str())
+                        .push_bind(m.subject.as_str())
+                        .push_bind(m.body_text.as_str())
+                        .push_bind(m.body_html.as_str())
+                        .push_bind(m.sender.as_deref())
+                        .push_bind(m.reply_to.as_deref())
+                        .push("'queued'")
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                qb.build().execute(self).await.map(|_| ())
             }
         }
     };

@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::queue::NewMessage;
 use super::{both, BeginWrite, Error, Result, Store};
-use crate::domain::{SubscriberEmail, SubscriberName};
 
 /// Where a consent event came from (GDPR art. 7 evidence).
 #[derive(Debug, Clone, Default)]
@@ -17,18 +15,6 @@ pub struct ConsentContext {
     pub form: Option<String>,
     /// An admin's note on consent obtained elsewhere.
     pub note: Option<String>,
-}
-
-pub struct SignupRequest<'a> {
-    pub email: &'a SubscriberEmail,
-    pub name: Option<&'a SubscriberName>,
-    pub newsletter_ids: &'a [i64],
-    pub now: DateTime<Utc>,
-    pub cooldown: chrono::Duration,
-    pub confirm_ttl: chrono::Duration,
-    /// Hash of the confirmation token that goes into the email, if one is sent.
-    pub token_hash: &'a str,
-    pub consent: &'a ConsentContext,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,89 +97,6 @@ macro_rules! log_consent {
 pub(crate) use log_consent;
 
 impl Store {
-    /// Records a signup in one transaction: the subscriber, a pending
-    /// subscription per newsletter (unsubscribed ones become pending again,
-    /// confirmed ones stay), the consent log and — unless the address had a
-    /// confirmation within the cooldown — one token and one queued email,
-    /// built by `render` from the names of every newsletter still pending.
-    /// Concurrent signups of one address serialise on the subscriber row, so
-    /// they cannot both queue an email.
-    pub async fn signup(
-        &self,
-        req: SignupRequest<'_>,
-        render: impl FnOnce(&[String]) -> anyhow::Result<NewMessage>,
-    ) -> anyhow::Result<SignupOutcome> {
-        let name = req.name.map(SubscriberName::as_str);
-        both!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let (subscriber_id, confirm_sent_at): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-                "INSERT INTO subscribers (email, name, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (email) DO UPDATE SET name = COALESCE(subscribers.name, excluded.name) \
-                 RETURNING id, confirm_sent_at",
-            )
-            .bind(req.email.as_str())
-            .bind(name)
-            .bind(req.now)
-            .fetch_one(&mut *tx)
-            .await?;
-
-            let mut any_pending = false;
-            for &newsletter_id in req.newsletter_ids {
-                let status: String = sqlx::query_scalar(
-                    "INSERT INTO subscriptions \
-                     (subscriber_id, newsletter_id, status, created_at, updated_at) \
-                     VALUES ($1, $2, 'pending', $3, $3) \
-                     ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET \
-                       status = CASE WHEN subscriptions.status = 'unsubscribed' \
-                                THEN 'pending' ELSE subscriptions.status END, \
-                       updated_at = $3 \
-                     RETURNING status",
-                )
-                .bind(subscriber_id)
-                .bind(newsletter_id)
-                .bind(req.now)
-                .fetch_one(&mut *tx)
-                .await?;
-                if status == "pending" {
-                    any_pending = true;
-                    log_consent!(tx, subscriber_id, newsletter_id, "requested", req.now, req.consent)?;
-                }
-            }
-
-            let cooled = confirm_sent_at.is_none_or(|t| t + req.cooldown <= req.now);
-            let email_queued = any_pending && cooled;
-            if email_queued {
-                let names: Vec<String> = sqlx::query_scalar(
-                    "SELECT n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
-                     WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL \
-                     ORDER BY n.id",
-                )
-                .bind(subscriber_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let message = render(&names)?;
-                sqlx::query(
-                    "INSERT INTO tokens (token_hash, purpose, subscriber_id, created_at, expires_at) \
-                     VALUES ($1, 'confirm', $2, $3, $4)",
-                )
-                .bind(req.token_hash)
-                .bind(subscriber_id)
-                .bind(req.now)
-                .bind(req.now + req.confirm_ttl)
-                .execute(&mut *tx)
-                .await?;
-                message.insert(&mut *tx, Some(subscriber_id), req.now).await?;
-                sqlx::query("UPDATE subscribers SET confirm_sent_at = $1 WHERE id = $2")
-                    .bind(req.now)
-                    .bind(subscriber_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(SignupOutcome { email_queued })
-        })
-    }
-
     /// Looks a confirmation token up without changing anything.
     pub async fn confirm_token_state(
         &self,

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    confirm_token_for, emails_to, link_token, spawn_app, spawn_app_with, unique_email,
-    wait_for_emails, TestApp,
+    confirm_token_for, emails_by_recipient, emails_to, link_token, spawn_app, spawn_app_with,
+    unique_email, wait_for_emails, TestApp,
 };
 
 async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
@@ -255,6 +255,64 @@ async fn concurrent_signups_of_one_address_send_one_email() {
     app.wait_queue_drained().await;
     assert_eq!(emails_to(&email).await.len(), 1);
     assert_eq!(app.message_count("sent").await, 1);
+}
+
+/// Signups that arrive together are written together (one transaction of
+/// multi-row statements); each must still get its own subscriptions and
+/// its own email, and an address repeated in the burst still gets one.
+#[tokio::test]
+async fn a_burst_of_signups_keeps_each_ones_subscriptions_and_email() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily briefing").await;
+    app.add_newsletter("weekly", "Weekly review").await;
+    let repeated = unique_email();
+    let distinct: Vec<String> = (0..40).map(|_| unique_email()).collect();
+    let mut attempts = Vec::new();
+    for (i, e) in distinct.iter().enumerate() {
+        let lists: &[&str] = if i % 2 == 0 {
+            &["daily"]
+        } else {
+            &["daily", "weekly"]
+        };
+        attempts.push(app.signup(e, lists));
+        if i % 4 == 0 {
+            attempts.push(app.signup(&repeated, &["weekly"]));
+        }
+    }
+    for r in futures_util::future::join_all(attempts).await {
+        assert_eq!(r.status(), 202);
+    }
+    app.wait_queue_drained().await;
+
+    let mut all = distinct.clone();
+    all.push(repeated.clone());
+    let mails = emails_by_recipient(&all).await;
+    for (i, e) in distinct.iter().enumerate() {
+        assert_eq!(mails[e].len(), 1, "one confirmation for {e}");
+        let text = mails[e][0]["text"].as_str().unwrap();
+        assert!(text.contains("Daily briefing"), "{text}");
+        assert_eq!(text.contains("Weekly review"), i % 2 == 1, "{text}");
+        assert_eq!(app.status_of("daily", e).await.as_deref(), Some("pending"));
+        let weekly = app.status_of("weekly", e).await;
+        assert_eq!(weekly.is_some(), i % 2 == 1, "{e} on weekly: {weekly:?}");
+    }
+    assert_eq!(mails[&repeated].len(), 1);
+    assert_eq!(app.message_count("sent").await, 41);
+
+    // Each email carries its own working token.
+    let token = link_token(mails[&distinct[3]][0]["text"].as_str().unwrap(), "confirm");
+    let r = app
+        .post_form("/subscriptions/confirm", &format!("token={token}"))
+        .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    assert_eq!(
+        app.status_of("weekly", &distinct[3]).await.as_deref(),
+        Some("confirmed")
+    );
+    assert_eq!(
+        app.status_of("weekly", &distinct[1]).await.as_deref(),
+        Some("pending")
+    );
 }
 
 #[tokio::test]

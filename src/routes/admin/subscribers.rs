@@ -7,11 +7,9 @@ use serde::Deserialize;
 
 use super::{path_email, Admin};
 use crate::domain::{token, SubscriberName};
-use crate::email::confirmation_message;
+use crate::email::confirmation_render;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
-use crate::store::{
-    AddressData, ConsentContext, Error, SignupRequest, SubscriberPage, SubscriberRow,
-};
+use crate::store::{AddressData, ConsentContext, Error, SignupJob, SubscriberPage, SubscriberRow};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -182,33 +180,25 @@ pub(crate) async fn add_subscriber(
                 note: b.consent.clone().filter(|c| !c.trim().is_empty()),
                 ..Default::default()
             };
-            let queued = state
-                .store
-                .signup(
-                    SignupRequest {
-                        email: &email,
-                        name: name.as_ref(),
-                        newsletter_ids: &[newsletter.id],
-                        now,
-                        cooldown: chrono::Duration::from_std(config.resend_cooldown)
-                            .map_err(anyhow::Error::from)?,
-                        confirm_ttl: chrono::Duration::from_std(config.confirm_ttl)
-                            .map_err(anyhow::Error::from)?,
-                        token_hash: &token::hash(&raw),
-                        consent: &consent,
-                    },
-                    |pending| {
-                        confirmation_message(
-                            &state.templates,
-                            config,
-                            email.as_str(),
-                            &raw,
-                            pending,
-                            std::slice::from_ref(&newsletter),
-                        )
-                    },
-                )
-                .await?;
+            let job = SignupJob {
+                email: email.as_str().to_string(),
+                name: name.as_ref().map(|n| n.as_str().to_string()),
+                newsletter_ids: vec![newsletter.id],
+                cooldown: chrono::Duration::from_std(config.resend_cooldown)
+                    .map_err(anyhow::Error::from)?,
+                confirm_ttl: chrono::Duration::from_std(config.confirm_ttl)
+                    .map_err(anyhow::Error::from)?,
+                token_hash: token::hash(&raw),
+                consent,
+                render: confirmation_render(
+                    state.templates.clone(),
+                    config.clone(),
+                    email.as_str().to_string(),
+                    raw,
+                    vec![newsletter.clone()],
+                ),
+            };
+            let queued = state.signups.submit(job).await?;
             if queued.email_queued {
                 state.wake.notify_one();
             }
