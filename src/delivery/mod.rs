@@ -77,6 +77,32 @@ enum Prepared {
     Skip(String),
 }
 
+/// Runs a write that records a delivery's outcome, trying again for a
+/// dozen seconds if the database is away: the outcome of a conversation
+/// that happened must not be lost to a dropped connection (this worker
+/// never reclaims its own leases, so an unrecorded message would wait for
+/// another process).
+pub(crate) async fn record_outcome<T, E, F, Fut>(mut write: F) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut wait = Duration::from_millis(100);
+    let mut tries = 1;
+    loop {
+        match write().await {
+            Err(e) if tries < 8 => {
+                tracing::warn!(error = %e, ?wait, "recording a delivery outcome failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(8));
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The delay before attempt `attempts + 1`: doubling from `base`, capped at
 /// `max`, with ±20 % jitter so retries from many messages spread out.
 pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
@@ -393,7 +419,9 @@ impl Worker {
             Ok(Prepared::Skip(reason)) => {
                 tracing::info!(id = m.id, %reason, "delivery skipped");
                 crate::metrics::skipped(&m.kind);
-                if let Err(e) = self.store.mark_skipped(m.id, &self.id, &reason).await {
+                let skipped =
+                    record_outcome(|| self.store.mark_skipped(m.id, &self.id, &reason)).await;
+                if let Err(e) = skipped {
                     tracing::error!(id = m.id, error = %e, "recording a skip failed");
                 }
                 self.after(&m, false).await;
@@ -415,7 +443,7 @@ impl Worker {
                     }
                     return;
                 }
-                self.store.mark_sent(m.id, &self.id, now).await
+                record_outcome(|| self.store.mark_sent(m.id, &self.id, now)).await
             }
             Err(e) => {
                 let age = (now - m.created_at).to_std().unwrap_or_default();
@@ -429,13 +457,11 @@ impl Worker {
                     crate::metrics::retried(&m.kind);
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
                     retried = true;
-                    self.store
-                        .mark_retry(m.id, &self.id, next, &e.message)
-                        .await
+                    record_outcome(|| self.store.mark_retry(m.id, &self.id, next, &e.message)).await
                 } else {
                     tracing::error!(id = m.id, error = %e.message, "send failed for good");
                     crate::metrics::failed(&m.kind);
-                    self.store.mark_failed(m.id, &self.id, &e.message).await
+                    record_outcome(|| self.store.mark_failed(m.id, &self.id, &e.message)).await
                 }
             }
         };

@@ -73,8 +73,7 @@ async fn flush_loop(store: Store, worker: String, mut rx: mpsc::UnboundedReceive
             .map(|e| e.sent_at)
             .max()
             .unwrap_or_else(Utc::now);
-        let result = store
-            .mark_sent_many(&ids, &worker, sent_at)
+        let result = super::record_outcome(|| store.mark_sent_many(&ids, &worker, sent_at))
             .await
             .map_err(|e| e.to_string());
         let digests: BTreeSet<i64> = batch.iter().filter_map(|e| e.digest_id).collect();

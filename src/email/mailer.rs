@@ -122,7 +122,21 @@ async fn write_eml(dir: &std::path::Path, message: &Message) -> std::io::Result<
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
     let name = format!("{stamp}-{id}.eml");
     let tmp = dir.join(format!(".{name}.tmp"));
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&tmp, message.formatted()).await?;
-    tokio::fs::rename(&tmp, dir.join(name)).await
+    let dest = dir.join(name);
+    let dir = dir.to_path_buf();
+    let bytes = message.formatted();
+    // One trip to the blocking pool, not one per file operation.
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = std::fs::write(&tmp, &bytes) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(e);
+            }
+            // The folder went away since start-up: make it again.
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(&tmp, &bytes)?;
+        }
+        std::fs::rename(&tmp, dest)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }

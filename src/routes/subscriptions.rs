@@ -184,6 +184,9 @@ pub async fn subscribe(
     let consent = consent(&req, ip, &channel);
     let raw_token = token::generate();
     let config = &state.config;
+    let mut by_id: Vec<&Newsletter> = newsletters.iter().collect();
+    by_id.sort_by_key(|n| n.id);
+    let expected = by_id.iter().map(|n| n.name.clone()).collect();
     let job = SignupJob {
         email: email.as_str().to_string(),
         name: name.map(|n| n.as_str().to_string()),
@@ -200,6 +203,7 @@ pub async fn subscribe(
             raw_token,
             newsletters,
         ),
+        expected,
     };
     let outcome = state.signups.submit(job).await?;
     if outcome.email_queued {

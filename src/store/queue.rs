@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{both, Result, Store};
+use super::{both, Result, SqliteWriter, Store};
 
 /// A message to queue, rendered already.
 #[derive(Debug, Clone)]
@@ -143,7 +143,6 @@ impl Store {
             if want == 0 {
                 break;
             }
-            let _write = self.write_lock().await;
             let sql = |lock: &str| {
                 format!(
                     "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
@@ -152,12 +151,13 @@ impl Store {
             };
             let mut rows: Vec<QueuedMessage> = match self {
                 Store::Sqlite(p) => {
+                    let mut writer = SqliteWriter::acquire(p).await?;
                     sqlx::query_as(&sql(""))
                         .bind(lease_until)
                         .bind(worker)
                         .bind(now)
                         .bind(want as i64)
-                        .fetch_all(p)
+                        .fetch_all(&mut *writer)
                         .await?
                 }
                 Store::Postgres(p) => {
@@ -186,7 +186,6 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let _write = self.write_lock().await;
         let set = "UPDATE messages SET status = 'sent', sent_at = $1, lease_until = NULL, \
              last_error = NULL, body_text = NULL, body_html = NULL";
         match self {
@@ -199,7 +198,7 @@ impl Store {
                 .bind(now)
                 .bind(list)
                 .bind(worker)
-                .execute(p)
+                .execute(&mut *SqliteWriter::acquire(p).await?)
                 .await?;
             }
             Store::Postgres(p) => {

@@ -44,6 +44,17 @@ pub struct SignupJob {
     pub token_hash: String,
     pub consent: ConsentContext,
     pub render: Render,
+    /// The names of the newsletters asked for, in id order: what a new
+    /// address will have pending. Its email is rendered before the signup
+    /// queues, outside the write; the batch renders again only if the
+    /// address turns out to have other newsletters pending.
+    pub expected: Vec<String>,
+}
+
+/// A job with its email rendered in advance.
+struct Prepared {
+    job: SignupJob,
+    email: NewMessage,
 }
 
 /// At most this many signups, and this many subscription rows, per batch
@@ -72,7 +83,7 @@ struct Queue {
 }
 
 struct Waiting {
-    job: SignupJob,
+    job: Prepared,
     reply: oneshot::Sender<anyhow::Result<SignupOutcome>>,
 }
 
@@ -101,6 +112,8 @@ impl Signups {
             !job.newsletter_ids.is_empty(),
             "a signup names a newsletter"
         );
+        let email = (job.render)(&job.expected)?;
+        let job = Prepared { job, email };
         let (reply, answer) = oneshot::channel();
         let start_writer = {
             let mut q = self.inner.queue.lock().expect("not poisoned");
@@ -156,8 +169,8 @@ impl Inner {
     async fn write(&self, mut batch: Vec<Waiting>) {
         // Row locks in address order: two batches never wait on each other
         // in a circle.
-        batch.sort_by(|a, b| a.job.email.cmp(&b.job.email));
-        let jobs: Vec<&SignupJob> = batch.iter().map(|w| &w.job).collect();
+        batch.sort_by(|a, b| a.job.job.email.cmp(&b.job.job.email));
+        let jobs: Vec<&Prepared> = batch.iter().map(|w| &w.job).collect();
         match self.store.signup_batch(&jobs).await {
             Ok(outcomes) => {
                 for (w, outcome) in batch.into_iter().zip(outcomes) {
@@ -193,12 +206,12 @@ fn take_batch(waiting: &mut VecDeque<Waiting>) -> Vec<Waiting> {
     let mut emails = HashSet::new();
     let mut rows = 0;
     while let Some(w) = waiting.pop_front() {
-        let n = w.job.newsletter_ids.len();
+        let n = w.job.job.newsletter_ids.len();
         if batch.len() == MAX_BATCH || (!batch.is_empty() && rows + n > MAX_ROWS) {
             waiting.push_front(w);
             break;
         }
-        if emails.insert(w.job.email.clone()) {
+        if emails.insert(w.job.job.email.clone()) {
             rows += n;
             batch.push(w);
         } else {
@@ -214,13 +227,14 @@ fn take_batch(waiting: &mut VecDeque<Waiting>) -> Vec<Waiting> {
 impl Store {
     /// Writes signups of distinct addresses in one transaction; the
     /// outcomes are in the order of `jobs`.
-    async fn signup_batch(&self, jobs: &[&SignupJob]) -> anyhow::Result<Vec<SignupOutcome>> {
+    async fn signup_batch(&self, prepared: &[&Prepared]) -> anyhow::Result<Vec<SignupOutcome>> {
         let now = Utc::now();
+        let jobs: Vec<&SignupJob> = prepared.iter().map(|p| &p.job).collect();
         both!(self, p => {
             let mut tx = p.begin_write().await?;
 
             let mut qb = QueryBuilder::new("INSERT INTO subscribers (email, name, created_at) ");
-            qb.push_values(jobs, |mut b, j| {
+            qb.push_values(&jobs, |mut b, j| {
                 b.push_bind(j.email.as_str()).push_bind(j.name.as_deref()).push_bind(now);
             });
             qb.push(
@@ -306,10 +320,13 @@ impl Store {
 
             if !emailed.is_empty() {
                 let ids: Vec<i64> = emailed.iter().map(|&i| subscribers[i].0).collect();
+                // The status is checked here, not in SQL: with an IN list
+                // SQLite's planner would pick the (status, updated_at) index
+                // and walk every pending subscription.
                 let mut qb = QueryBuilder::new(
-                    "SELECT s.subscriber_id, n.name FROM subscriptions s \
+                    "SELECT s.subscriber_id, s.status, n.name FROM subscriptions s \
                      JOIN newsletters n ON n.id = s.newsletter_id \
-                     WHERE s.status = 'pending' AND n.archived_at IS NULL AND s.subscriber_id IN (",
+                     WHERE n.archived_at IS NULL AND s.subscriber_id IN (",
                 );
                 let mut list = qb.separated(", ");
                 for id in &ids {
@@ -317,17 +334,28 @@ impl Store {
                 }
                 list.push_unseparated(") ORDER BY s.subscriber_id, n.id");
                 let mut names: HashMap<i64, Vec<String>> = HashMap::new();
-                for (sid, name) in qb.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    names.entry(sid).or_default().push(name);
+                let rows: Vec<(i64, String, String)> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                for (sid, status, name) in rows {
+                    if status == "pending" {
+                        names.entry(sid).or_default().push(name);
+                    }
                 }
-                let messages = emailed
+                let rendered = emailed
                     .iter()
                     .zip(&ids)
                     .map(|(&i, sid)| {
                         let pending = names.get(sid).map(Vec::as_slice).unwrap_or_default();
-                        Ok(((jobs[i].render)(pending)?, Some(*sid)))
+                        Ok(if pending == jobs[i].expected.as_slice() {
+                            None
+                        } else {
+                            Some((jobs[i].render)(pending)?)
+                        })
                     })
-                    .collect::<anyhow::Result<Vec<(NewMessage, Option<i64>)>>>()?;
+                    .collect::<anyhow::Result<Vec<Option<NewMessage>>>>()?;
+                let messages = emailed.iter().zip(&ids).zip(&rendered).map(|((&i, sid), r)| {
+                    (r.as_ref().unwrap_or(&prepared[i].email), Some(*sid))
+                });
 
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO tokens (token_hash, purpose, subscriber_id, created_at, expires_at) ",
@@ -340,9 +368,7 @@ impl Store {
                         .push_bind(now + jobs[i].confirm_ttl);
                 });
                 qb.build().execute(&mut *tx).await?;
-                (&mut *tx)
-                    .insert_messages(messages.iter().map(|(m, sid)| (m, *sid)), now)
-                    .await?;
+                (&mut *tx).insert_messages(messages, now).await?;
                 let mut qb = QueryBuilder::new("UPDATE subscribers SET confirm_sent_at = ");
                 qb.push_bind(now).push(" WHERE id IN (");
                 let mut list = qb.separated(", ");

@@ -197,6 +197,7 @@ pub(crate) async fn add_subscriber(
                     raw,
                     vec![newsletter.clone()],
                 ),
+                expected: vec![newsletter.name.clone()],
             };
             let queued = state.signups.submit(job).await?;
             if queued.email_queued {
