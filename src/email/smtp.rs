@@ -14,9 +14,12 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
 use lettre::Message;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -222,7 +225,8 @@ impl SmtpPool {
         if let Some(rate) = rate {
             rate.acquire().await;
         }
-        let outcome = tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await;
+        let outcome =
+            tokio::time::timeout(self.timeout * 2, transmit(&mut conn, envelope, &bytes)).await;
         match outcome {
             Ok(Ok(_)) => {
                 self.idle
@@ -241,7 +245,9 @@ impl SmtpPool {
                 if let Some(rate) = rate {
                     rate.acquire().await;
                 }
-                match tokio::time::timeout(self.timeout * 2, conn.send(envelope, &bytes)).await {
+                match tokio::time::timeout(self.timeout * 2, transmit(&mut conn, envelope, &bytes))
+                    .await
+                {
                     Ok(Ok(_)) => {
                         self.idle
                             .lock()
@@ -266,9 +272,84 @@ impl SmtpPool {
     }
 }
 
+/// Text handed to lettre's `command`, which writes it as it is and reads
+/// one reply.
+struct Raw<'a>(&'a str);
+
+impl std::fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Sends one message: lettre's `send`, except that the body goes out
+/// dot-stuffed by us and in one write with its terminator (lettre stuffs a
+/// byte at a time, then writes the terminator on its own: a sixth of
+/// Herald's CPU per digest delivery and one more packet for the relay).
+/// Commands stay in lockstep (no PIPELINING): a client that pipelines and
+/// then drops a connection leaves replies the server still has to write.
+/// Non-ASCII addresses or bodies (SMTPUTF8, 8BITMIME) take lettre's path.
+/// As there, any error aborts the connection.
+async fn transmit(
+    conn: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    bytes: &[u8],
+) -> Result<Response, lettre::transport::smtp::Error> {
+    let ascii_addresses = envelope
+        .from()
+        .into_iter()
+        .chain(envelope.to())
+        .all(|a| AsRef::<str>::as_ref(a).is_ascii());
+    let body = match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() && ascii_addresses => text,
+        _ => return conn.send(envelope, bytes).await,
+    };
+    let result = async {
+        conn.command(Mail::new(envelope.from().cloned(), vec![]))
+            .await?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), vec![])).await?;
+        }
+        conn.command(Data).await?;
+        conn.command(Raw(&dot_stuffed(body))).await
+    }
+    .await;
+    if result.is_err() {
+        conn.abort().await;
+    }
+    result
+}
+
+/// A message's text as DATA carries it (RFC 5321 4.5.2): a dot opening a
+/// line doubled, then the CRLF.CRLF that ends it.
+fn dot_stuffed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    if text.starts_with('.') {
+        out.push('.');
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find("\n.") {
+        out.push_str(&rest[..=at]);
+        out.push('.');
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push_str("\r\n.\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_opening_a_line_are_doubled() {
+        assert_eq!(dot_stuffed("a\r\nb"), "a\r\nb\r\n.\r\n");
+        assert_eq!(
+            dot_stuffed(".x\r\n.\r\n..y\r\nz."),
+            "..x\r\n..\r\n...y\r\nz.\r\n.\r\n"
+        );
+    }
 
     #[test]
     fn urls_read_like_lettres() {

@@ -161,13 +161,24 @@ impl Store {
                         .await?
                 }
                 Store::Postgres(p) => {
-                    sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                    // The claim's commit doesn't wait for the WAL flush: a
+                    // claim lost to a database crash only puts a message
+                    // back in the queue, and one that was sent meanwhile is
+                    // one in flight, which may go out twice anyway. The
+                    // outcome's synchronous commit flushes the claim too.
+                    let mut tx = p.begin().await?;
+                    sqlx::query("SET LOCAL synchronous_commit = off")
+                        .execute(&mut *tx)
+                        .await?;
+                    let rows = sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
                         .bind(lease_until)
                         .bind(worker)
                         .bind(now)
                         .bind(want as i64)
-                        .fetch_all(p)
-                        .await?
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    rows
                 }
             };
             claimed.append(&mut rows);
