@@ -16,9 +16,11 @@
 # warm-up is followed by ANALYZE and CHECKPOINT, for Herald and pgbench alike.
 #
 # Beside it, in the same run, pgbench (-j 2, -c 32, same duration, prepared
-# statements like sqlx) runs the statements of Herald's signup transaction
-# (`Store::signup`: subscriber upsert, subscription upsert, consent log,
-# pending names, token, queued message, subscriber update) against a scratch
+# statements like sqlx) runs the statements of one signup's transaction as
+# Herald writes a signup on its own (`Store::signup_batch` in
+# src/store/signups.rs with a batch of one: subscriber upsert, subscription
+# upsert, consent log, pending names, token, queued message, subscriber
+# update), one transaction per signup, against a scratch
 # database that `herald migrate` created, with the message bodies of a real
 # confirmation email rendered by Herald. That is the ceiling Herald's
 # PostgreSQL figure is compared with; the issue's targets are Herald at least
@@ -327,9 +329,9 @@ bench_pgbench() {
   body_html="$("${q[@]}" "SELECT body_html FROM messages")"
   [ -n "$body_html" ] || { log "no sample confirmation email in $db"; exit 1; }
 
-  # The statements of Store::signup (src/store/subscriptions.rs, the
-  # consent-log macro there, INSERT_SQL in src/store/queue.rs) as a new
-  # address runs them, word for word; pgbench can't bind NULL (name, note,
+  # The statements of Store::signup_batch (src/store/signups.rs, and
+  # insert_messages in src/store/queue.rs) for a batch of one new address,
+  # word for word; pgbench can't bind NULL (name, note,
   # sender, reply_to are NULL literals) and builds the unique strings with ||.
   # :n counts each client's transactions, so every address, token and
   # Message-ID is new; :r puts token hashes and Message-IDs at random places
@@ -339,13 +341,13 @@ bench_pgbench() {
 \\set n :n + 1
 \\set r random(1000000000, 2147483647)
 BEGIN;
-INSERT INTO subscribers (email, name, created_at) VALUES ($email, NULL, :now) ON CONFLICT (email) DO UPDATE SET name = COALESCE(subscribers.name, excluded.name) RETURNING id, confirm_sent_at \\gset
-INSERT INTO subscriptions (subscriber_id, newsletter_id, status, created_at, updated_at) VALUES (:id, :newsletter_id, 'pending', :now, :now) ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET status = CASE WHEN subscriptions.status = 'unsubscribed' THEN 'pending' ELSE subscriptions.status END, updated_at = :now RETURNING status;
-INSERT INTO consent_log (subscriber_id, newsletter_id, action, at, ip, user_agent, form, note) VALUES (:id, :newsletter_id, :action, :now, :ip, :user_agent, :form, NULL);
-SELECT n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id WHERE s.subscriber_id = :id AND s.status = 'pending' AND n.archived_at IS NULL ORDER BY n.id;
+INSERT INTO subscribers (email, name, created_at) VALUES ($email, NULL, :now) ON CONFLICT (email) DO UPDATE SET name = COALESCE(subscribers.name, excluded.name) RETURNING email, id, confirm_sent_at \\gset
+INSERT INTO subscriptions (subscriber_id, newsletter_id, status, created_at, updated_at) VALUES (:id, :newsletter_id, 'pending', :now, :now) ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET status = CASE WHEN subscriptions.status = 'unsubscribed' THEN 'pending' ELSE subscriptions.status END, updated_at = excluded.updated_at RETURNING subscriber_id, newsletter_id, status;
+INSERT INTO consent_log (subscriber_id, newsletter_id, action, at, ip, user_agent, form, note) VALUES (:id, :newsletter_id, 'requested', :now, :ip, :user_agent, :form, NULL);
+SELECT s.subscriber_id, s.status, n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id WHERE n.archived_at IS NULL AND s.subscriber_id IN (:id) ORDER BY s.subscriber_id, n.id;
 INSERT INTO tokens (token_hash, purpose, subscriber_id, created_at, expires_at) VALUES (:r || :hex || :client_id || 'x' || :n, 'confirm', :id, :now, :expires);
 INSERT INTO messages (kind, subscriber_id, recipient, message_id, subject, body_text, body_html, sender, reply_to, status, next_attempt_at, created_at) VALUES (:kind, :id, $email, '<' || :r || :client_id || 'x' || :n || '@localhost>', :subject, :body_text, :body_html, NULL, NULL, 'queued', :now, :now);
-UPDATE subscribers SET confirm_sent_at = :now WHERE id = :id;
+UPDATE subscribers SET confirm_sent_at = :now WHERE id IN (:id);
 COMMIT;
 SQL
   local now expires
@@ -353,7 +355,7 @@ SQL
   expires="$(date -u -d '+48 hours' '+%Y-%m-%d %H:%M:%S.%6N+00')"
   local args=(-n -M prepared -j "$THREADS" -c "$CONNECTIONS" -f "$dir/signup.sql"
     -D n=0 -D "newsletter_id=$newsletter_id" -D "now=$now" -D "expires=$expires"
-    -D action=requested -D ip=127.0.0.1 -D user_agent=herald-bench/wrk -D form=json
+    -D ip=127.0.0.1 -D user_agent=herald-bench/wrk -D form=json
     -D kind=confirm -D hex=5f0c2a9d3e7b41c8a6d2e9f0b3c4d5e6f7a8b9c0d1e2f3a4b5c6
     -D "subject=$subject" -D "body_text=$body_text" -D "body_html=$body_html")
   log "pgbench: warm-up ${WARMUP} s"
