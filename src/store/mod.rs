@@ -107,28 +107,65 @@ async fn sqlite_write_lock(pool: &SqlitePool) -> tokio::sync::OwnedMutexGuard<()
     lock.lock_owned().await
 }
 
-/// The writer pools of this process's SQLite database files.
-static SQLITE_WRITERS: std::sync::LazyLock<std::sync::Mutex<HashMap<PathBuf, SqlitePool>>> =
+/// The writer pools of this process's SQLite database files, each with a
+/// flag its checkpointer reads: written since the last checkpoint.
+type Writers = HashMap<PathBuf, (SqlitePool, Arc<std::sync::atomic::AtomicBool>)>;
+static SQLITE_WRITERS: std::sync::LazyLock<std::sync::Mutex<Writers>> =
     std::sync::LazyLock::new(Default::default);
+
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// The one connection this process writes a SQLite file through. In WAL
 /// mode a connection throws its whole page cache away whenever another
 /// connection has written since its last transaction, so writes that
 /// rotated through the pool re-read every page they touched (half the
 /// writer's time went to `pread`); one writer keeps its cache warm.
+///
+/// Checkpoints (copying the WAL into the database file, with an `fsync`)
+/// run on another connection, on a timer: left to the writer, every
+/// thousandth page written stalled all writes while it ran. The writer
+/// still checkpoints by itself past 10,000 pages, should the timer fall
+/// behind.
 fn sqlite_writer_pool(pool: &SqlitePool) -> SqlitePool {
     let opts = pool.connect_options();
-    SQLITE_WRITERS
-        .lock()
-        .expect("not poisoned")
+    let mut writers = SQLITE_WRITERS.lock().expect("not poisoned");
+    let (writer, dirty) = writers
         .entry(opts.get_filename().to_path_buf())
         .or_insert_with(|| {
-            SqlitePoolOptions::new()
+            let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_lazy_with((*opts).clone())
-        })
-        .clone()
+                .connect_lazy_with((*opts).clone().pragma("wal_autocheckpoint", "10000"));
+            let dirty = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            tokio::spawn(checkpoints(pool.clone(), writer.clone(), dirty.clone()));
+            (writer, dirty)
+        });
+    dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.clone()
+}
+
+/// Checkpoints a SQLite file written since the last time, without ever
+/// blocking its writer (`PASSIVE`), until the store is closed.
+async fn checkpoints(
+    pool: SqlitePool,
+    writer: SqlitePool,
+    dirty: Arc<std::sync::atomic::AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if pool.is_closed() || writer.is_closed() {
+            return;
+        }
+        if dirty.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "a SQLite checkpoint failed");
+            }
+        }
+    }
 }
 
 /// The process's SQLite writer connection, held with the write lock: for
@@ -257,7 +294,7 @@ impl Store {
         if let Store::Sqlite(p) = self {
             let file = p.connect_options().get_filename().to_path_buf();
             let writer = SQLITE_WRITERS.lock().expect("not poisoned").remove(&file);
-            if let Some(w) = writer {
+            if let Some((w, _)) = writer {
                 w.close().await;
             }
         }
