@@ -15,7 +15,7 @@ use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
 use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
 use crate::email::confirmation_render;
-use crate::store::{Newsletter, SignupJob};
+use crate::store::{ConsentContext, Newsletter, SignupJob};
 
 pub const INVALID_EMAIL: &str = "Please, enter correct email address";
 const MAX_NEWSLETTERS: usize = 50;
@@ -109,6 +109,40 @@ fn accepted(kind: Kind) -> HttpResponse {
     }
 }
 
+/// A signup of `email` to `newsletters` (distinct, at least one) that
+/// queues a confirmation email unless one went out within the cooldown:
+/// the public form's and the admin API's.
+pub(crate) fn confirmation_job(
+    state: &AppState,
+    email: &SubscriberEmail,
+    name: Option<&SubscriberName>,
+    newsletters: Vec<Newsletter>,
+    consent: ConsentContext,
+) -> Result<SignupJob, ApiError> {
+    let config = &state.config;
+    let raw_token = token::generate();
+    let mut by_id: Vec<&Newsletter> = newsletters.iter().collect();
+    by_id.sort_by_key(|n| n.id);
+    Ok(SignupJob {
+        email: email.as_str().to_string(),
+        name: name.map(|n| n.as_str().to_string()),
+        newsletter_ids: newsletters.iter().map(|n| n.id).collect(),
+        cooldown: chrono::Duration::from_std(config.resend_cooldown)
+            .map_err(anyhow::Error::from)?,
+        confirm_ttl: chrono::Duration::from_std(config.confirm_ttl).map_err(anyhow::Error::from)?,
+        token_hash: token::hash(&raw_token),
+        consent,
+        expected: by_id.iter().map(|n| n.name.clone()).collect(),
+        render: confirmation_render(
+            state.templates.clone(),
+            config.clone(),
+            email.as_str().to_string(),
+            raw_token,
+            newsletters,
+        ),
+    })
+}
+
 #[utoipa::path(post, path = "/subscriptions", tag = "public",
     request_body(content(
         (JsonSignup = "application/json"),
@@ -182,29 +216,7 @@ pub async fn subscribe(
         },
     };
     let consent = consent(&req, ip, &channel);
-    let raw_token = token::generate();
-    let config = &state.config;
-    let mut by_id: Vec<&Newsletter> = newsletters.iter().collect();
-    by_id.sort_by_key(|n| n.id);
-    let expected = by_id.iter().map(|n| n.name.clone()).collect();
-    let job = SignupJob {
-        email: email.as_str().to_string(),
-        name: name.map(|n| n.as_str().to_string()),
-        newsletter_ids: newsletters.iter().map(|n| n.id).collect(),
-        cooldown: chrono::Duration::from_std(config.resend_cooldown)
-            .map_err(anyhow::Error::from)?,
-        confirm_ttl: chrono::Duration::from_std(config.confirm_ttl).map_err(anyhow::Error::from)?,
-        token_hash: token::hash(&raw_token),
-        consent,
-        render: confirmation_render(
-            state.templates.clone(),
-            config.clone(),
-            email.as_str().to_string(),
-            raw_token,
-            newsletters,
-        ),
-        expected,
-    };
+    let job = confirmation_job(&state, &email, name.as_ref(), newsletters, consent)?;
     let outcome = state.signups.submit(job).await?;
     if outcome.email_queued {
         state.wake.notify_one();

@@ -134,14 +134,19 @@ impl Signups {
     }
 }
 
-/// Gives a writer's place back if its task ends early (a panic): the next
-/// signup starts another.
-struct WriterSlot<'a>(&'a Inner);
+/// A writer's place in the count. Given back under the queue's lock when
+/// the writer finds the queue empty, or, if its task ends any other way (a
+/// panic, a runtime shutting down), when dropped: the next signup then
+/// starts another writer instead of waiting for one that is gone.
+struct WriterSlot<'a> {
+    inner: &'a Inner,
+    held: bool,
+}
 
 impl Drop for WriterSlot<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            if let Ok(mut q) = self.0.queue.lock() {
+        if self.held {
+            if let Ok(mut q) = self.inner.queue.lock() {
                 q.writers -= 1;
             }
         }
@@ -151,13 +156,17 @@ impl Drop for WriterSlot<'_> {
 impl Inner {
     /// Writes batches until the queue is empty.
     async fn drain(self: Arc<Self>) {
-        let _slot = WriterSlot(&self);
+        let mut slot = WriterSlot {
+            inner: &self,
+            held: true,
+        };
         loop {
             let batch = {
                 let mut q = self.queue.lock().expect("not poisoned");
                 let batch = take_batch(&mut q.waiting);
                 if batch.is_empty() {
                     q.writers -= 1;
+                    slot.held = false;
                     return;
                 }
                 batch

@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     confirm_token_for, emails_by_recipient, emails_to, link_token, spawn_app, spawn_app_with,
-    unique_email, wait_for_emails, TestApp,
+    unique_email, wait_for_emails, TestApp, TestDb,
 };
+use herald::store::{ConsentContext, NewMessage, NewNewsletter, SignupJob, Signups, Store};
 
 async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_form("/subscriptions/confirm", &format!("token={token}"))
@@ -313,6 +314,70 @@ async fn a_burst_of_signups_keeps_each_ones_subscriptions_and_email() {
         app.status_of("weekly", &distinct[1]).await.as_deref(),
         Some("pending")
     );
+}
+
+/// A signup that can't be written (its newsletter is gone) fails alone:
+/// the batch it was coalesced into is rolled back and written again one
+/// signup at a time, and every other signup in it is recorded.
+#[tokio::test]
+async fn a_signup_that_fails_in_a_batch_takes_no_other_with_it() {
+    let db = TestDb::create().await;
+    let store = Store::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let daily = store
+        .create_newsletter(NewNewsletter {
+            slug: "daily",
+            name: "Daily",
+            description: "",
+            from_name: None,
+            from_address: None,
+            reply_to: None,
+            digest_subject: None,
+        })
+        .await
+        .unwrap();
+    let job = |email: String, newsletter_id: i64| {
+        let recipient = email.clone();
+        SignupJob {
+            email,
+            name: None,
+            newsletter_ids: vec![newsletter_id],
+            cooldown: chrono::Duration::hours(1),
+            confirm_ttl: chrono::Duration::hours(48),
+            token_hash: format!("hash-{}", unique_email()),
+            consent: ConsentContext::default(),
+            expected: vec!["Daily".to_string()],
+            render: Box::new(move |_| {
+                Ok(NewMessage {
+                    kind: "confirm",
+                    recipient: recipient.clone(),
+                    message_id: format!("<{}>", unique_email()),
+                    subject: "Confirm".to_string(),
+                    body_text: "text".to_string(),
+                    body_html: "<p>html</p>".to_string(),
+                    sender: None,
+                    reply_to: None,
+                })
+            }),
+        }
+    };
+    let good: Vec<String> = (0..10).map(|_| unique_email()).collect();
+    let mut jobs: Vec<SignupJob> = good.iter().map(|e| job(e.clone(), daily.id)).collect();
+    jobs.insert(5, job(unique_email(), daily.id + 1_000_000));
+
+    // All are queued before the writer first runs (one thread), so they
+    // share a batch.
+    let signups = Signups::new(store.clone());
+    let results = futures_util::future::join_all(jobs.into_iter().map(|j| signups.submit(j))).await;
+    assert!(results[5].is_err(), "the signup to no newsletter fails");
+    for (i, r) in results.iter().enumerate().filter(|(i, _)| *i != 5) {
+        assert!(r.as_ref().unwrap().email_queued, "signup {i}: {r:?}");
+    }
+    for e in &good {
+        let row = store.subscriber_in(daily.id, e).await.unwrap();
+        assert_eq!(row.status, "pending", "{e}");
+    }
+    store.close().await;
 }
 
 #[tokio::test]

@@ -6,10 +6,10 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{path_email, Admin};
-use crate::domain::{token, SubscriberName};
-use crate::email::confirmation_render;
+use crate::domain::SubscriberName;
+use crate::routes::subscriptions::confirmation_job;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
-use crate::store::{AddressData, ConsentContext, Error, SignupJob, SubscriberPage, SubscriberRow};
+use crate::store::{AddressData, ConsentContext, Error, SubscriberPage, SubscriberRow};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -173,32 +173,18 @@ pub(crate) async fn add_subscriber(
                 .await?;
         }
         "pending" => {
-            let config = &state.config;
-            let raw = token::generate();
             let consent = ConsentContext {
                 form: Some("admin".to_string()),
                 note: b.consent.clone().filter(|c| !c.trim().is_empty()),
                 ..Default::default()
             };
-            let job = SignupJob {
-                email: email.as_str().to_string(),
-                name: name.as_ref().map(|n| n.as_str().to_string()),
-                newsletter_ids: vec![newsletter.id],
-                cooldown: chrono::Duration::from_std(config.resend_cooldown)
-                    .map_err(anyhow::Error::from)?,
-                confirm_ttl: chrono::Duration::from_std(config.confirm_ttl)
-                    .map_err(anyhow::Error::from)?,
-                token_hash: token::hash(&raw),
+            let job = confirmation_job(
+                state,
+                &email,
+                name.as_ref(),
+                vec![newsletter.clone()],
                 consent,
-                render: confirmation_render(
-                    state.templates.clone(),
-                    config.clone(),
-                    email.as_str().to_string(),
-                    raw,
-                    vec![newsletter.clone()],
-                ),
-                expected: vec![newsletter.name.clone()],
-            };
+            )?;
             let queued = state.signups.submit(job).await?;
             if queued.email_queued {
                 state.wake.notify_one();
