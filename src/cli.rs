@@ -3,10 +3,13 @@
 use clap::{Parser, Subcommand};
 use tokio::sync::{watch, Notify};
 
+use crate::admins;
+use crate::app::App;
 use crate::config::Config;
-use crate::domain::token;
+use crate::newsletters::{self, NewsletterBody};
 use crate::startup::{ensure_admin_token, open_store, spawn_workers, Application};
-use crate::store::{Error, NewNewsletter};
+use crate::store::AdminUpsert;
+use crate::subscribers::{Importer, Mode};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -165,16 +168,20 @@ async fn import(
 
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-    let mode = crate::import::Mode::new(confirmed, consent)
-        .map_err(|(_, message)| anyhow::anyhow!("{message}"))?;
+    let mode = Mode::new(confirmed, consent).map_err(crate::app::Error::into_anyhow)?;
     let input = std::fs::File::open(file)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open_store(config).await?;
-    let templates = crate::email::Templates::new(config.templates_dir.clone())?;
-    let newsletter = store.newsletter_by_slug(slug).await.map_err(|e| match e {
-        Error::NotFound => anyhow::anyhow!("no newsletter `{slug}`"),
-        e => e.into(),
+    let app = App::new(
+        std::sync::Arc::new(config.clone()),
+        store.clone(),
+        Default::default(),
+    )
+    .await?;
+    let newsletter = newsletters::get(&app, slug).await.map_err(|e| match e {
+        crate::app::Error::NotFound { .. } => anyhow::anyhow!("no newsletter `{slug}`"),
+        e => e.into_anyhow(),
     })?;
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
@@ -184,13 +191,10 @@ async fn import(
     let bar = ProgressBar::with_draw_target(Some(size), target).with_style(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")?,
     );
-    let importer = crate::import::Importer {
-        store: &store,
-        templates: &templates,
-        config,
+    let importer = Importer {
+        app: &app,
         newsletter: &newsletter,
         mode,
-        wake: None,
     };
     let result = importer.run(bar.wrap_read(input)).await;
     bar.finish_and_clear();
@@ -218,19 +222,23 @@ async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Result<(
             name,
             description,
         } => {
-            crate::routes::check_newsletter(&slug, &name, &description)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let n = store
-                .create_newsletter(NewNewsletter {
-                    slug: &slug,
-                    name: name.trim(),
-                    description: description.trim(),
-                    ..Default::default()
-                })
+            let app = App::new(
+                std::sync::Arc::new(config.clone()),
+                store.clone(),
+                Default::default(),
+            )
+            .await?;
+            let body = NewsletterBody {
+                description: Some(description),
+                ..Default::default()
+            };
+            let n = newsletters::create(&app, &slug, &name, &body)
                 .await
                 .map_err(|e| match e {
-                    Error::Conflict => anyhow::anyhow!("a newsletter with slug `{slug}` exists"),
-                    e => e.into(),
+                    crate::app::Error::Conflict { .. } => {
+                        anyhow::anyhow!("a newsletter with slug `{slug}` exists")
+                    }
+                    e => e.into_anyhow(),
                 })?;
             println!("added newsletter {} ({})", n.slug, n.name);
         }
@@ -247,19 +255,17 @@ async fn token_command(config: &Config, cmd: TokenCommand) -> anyhow::Result<()>
     let store = open_store(config).await?;
     match cmd {
         TokenCommand::Create { name } => {
-            let raw = token::generate();
-            store
-                .create_admin_token(&name, &token::hash(&raw))
+            let raw = admins::create_token(&store, &name)
                 .await
-                .map_err(|e| match e {
-                    Error::Conflict => anyhow::anyhow!("a token named `{name}` exists"),
-                    e => e.into(),
-                })?;
+                .map_err(crate::app::Error::into_anyhow)?;
             eprintln!("token `{name}` created; it is shown only this once:");
             println!("{raw}");
         }
         TokenCommand::List => {
-            for t in store.list_admin_tokens().await? {
+            for t in admins::list_tokens(&store)
+                .await
+                .map_err(crate::app::Error::into_anyhow)?
+            {
                 let used = t
                     .last_used_at
                     .map(|d| d.to_rfc3339())
@@ -273,10 +279,9 @@ async fn token_command(config: &Config, cmd: TokenCommand) -> anyhow::Result<()>
             }
         }
         TokenCommand::Revoke { name } => {
-            store.revoke_admin_token(&name).await.map_err(|e| match e {
-                Error::NotFound => anyhow::anyhow!("no token named `{name}`"),
-                e => e.into(),
-            })?;
+            admins::revoke_token(&store, &name)
+                .await
+                .map_err(crate::app::Error::into_anyhow)?;
             println!("token `{name}` revoked");
         }
     }
@@ -285,19 +290,11 @@ async fn token_command(config: &Config, cmd: TokenCommand) -> anyhow::Result<()>
 
 /// `herald admin add EMAIL`: creates the console user or changes its password.
 async fn admin_add(config: &Config, email: &str) -> anyhow::Result<()> {
-    use crate::routes::console::password;
-    use crate::store::AdminUpsert;
-
-    let email = crate::domain::SubscriberEmail::parse(email)
-        .map_err(|_| anyhow::anyhow!("`{}` is not an email address", email.escape_debug()))?;
     let secret = read_password()?;
-    password::check(&secret).map_err(|m| anyhow::anyhow!("{m}"))?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&secret)).await??;
     let store = open_store(config).await?;
-    let outcome = store
-        .upsert_admin_user(email.as_str(), &hash, chrono::Utc::now())
-        .await?;
+    let added = admins::add_admin(&store, email, secret).await;
     store.close().await;
+    let (email, outcome) = added.map_err(crate::app::Error::into_anyhow)?;
     match outcome {
         AdminUpsert::Created => println!(
             "admin {} added; sign in at {}/admin",

@@ -8,15 +8,17 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::{watch, Notify};
 
+use crate::app::{App, Error};
 use crate::config::Config;
-use crate::routes::{create_digest, preview_text, ApiError, DigestOptions};
-use crate::startup::{app_state, open_store, worker};
-use crate::store::Error;
+use crate::digest::{self, DigestOptions};
+use crate::startup::{open_store, worker};
 
-fn client_error(e: ApiError) -> anyhow::Error {
+/// A use case's refusal as the CLI says it; "no newsletter" for a slug
+/// that names none.
+fn cli_error(e: Error, slug: &str) -> anyhow::Error {
     match e {
-        ApiError::Internal(e) => e,
-        other => anyhow::anyhow!("{other}"),
+        Error::NotFound { .. } => anyhow::anyhow!("no newsletter `{slug}`"),
+        e => e.into_anyhow(),
     }
 }
 
@@ -27,17 +29,13 @@ pub async fn digest_send(config: Config, slug: &str) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let wake = Arc::new(Notify::new());
     let config = Arc::new(config);
-    let state = app_state(config.clone(), store.clone(), wake.clone()).await?;
-    let newsletter = store.newsletter_by_slug(slug).await.map_err(|e| match e {
-        Error::NotFound => anyhow::anyhow!("no newsletter `{slug}`"),
-        e => e.into(),
-    })?;
-    let digest = create_digest(&state, &newsletter, &DigestOptions::default(), None)
+    let app = App::new(config.clone(), store.clone(), wake.clone()).await?;
+    let digest = digest::create(&app, slug, &DigestOptions::default(), None)
         .await
-        .map_err(client_error)?;
+        .map_err(|e| cli_error(e, slug))?;
     eprintln!(
         "digest {} of {}: {} items to {} recipients",
-        digest.id, newsletter.slug, digest.items, digest.recipients
+        digest.id, digest.newsletter, digest.items, digest.recipients
     );
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(worker(&config, store.clone(), wake).await?.run(stop_rx));
@@ -51,10 +49,12 @@ pub async fn digest_send(config: Config, slug: &str) -> anyhow::Result<()> {
             "{bar:40} {pos}/{len} {per_sec} eta {eta} {msg}",
         )?);
     let finished = loop {
-        let d = store.digest(digest.id).await?;
+        let d = digest::get(&app, digest.id)
+            .await
+            .map_err(Error::into_anyhow)?;
         bar.set_position((d.sent + d.failed + d.skipped).max(0) as u64);
-        bar.set_message(d.status.clone());
-        if d.status == "sent" || d.status == "cancelled" {
+        bar.set_message(d.status.as_str());
+        if d.status.is_finished() {
             break d;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -76,14 +76,10 @@ pub async fn digest_send(config: Config, slug: &str) -> anyhow::Result<()> {
 /// `herald digest preview SLUG`: the next digest's text part; nothing is sent.
 pub async fn digest_preview(config: Config, slug: &str) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let state = app_state(Arc::new(config), store.clone(), Arc::new(Notify::new())).await?;
-    let newsletter = store.newsletter_by_slug(slug).await.map_err(|e| match e {
-        Error::NotFound => anyhow::anyhow!("no newsletter `{slug}`"),
-        e => e.into(),
-    })?;
-    let text = preview_text(&state, &newsletter)
+    let app = App::new(Arc::new(config), store.clone(), Arc::new(Notify::new())).await?;
+    let text = digest::preview_text(&app, slug)
         .await
-        .map_err(client_error)?;
+        .map_err(|e| cli_error(e, slug))?;
     println!("{text}");
     store.close().await;
     Ok(())

@@ -1,5 +1,13 @@
 //! Herald: a newsletter subscription and distribution server.
+//!
+//! Three floors, and imports point down only:
+//! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
+//! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`], over
+//! the shared [`app::App`]) → the store, mail and domain types ([`store`],
+//! [`email`], [`delivery`], [`feeds`], [`domain`]).
 
+pub mod admins;
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -8,9 +16,12 @@ pub mod digest;
 pub mod domain;
 pub mod email;
 pub mod feeds;
-pub mod import;
 pub mod metrics;
+pub mod news;
+pub mod newsletters;
 pub mod routes;
+pub mod signup;
 pub mod startup;
 pub mod store;
+pub mod subscribers;
 pub mod telemetry;

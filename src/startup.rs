@@ -5,17 +5,18 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, HttpServer};
 use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
+use crate::app::{link_signer, App};
 use crate::config::Config;
-use crate::delivery::{Worker, WorkerConfig};
-use crate::domain::token::{self, LinkSigner};
-use crate::email::{Dkim, Mailer, Templates};
+use crate::delivery::{SendRate, Worker, WorkerConfig};
+use crate::domain::{token, SubscriberLinks};
+use crate::email::{Dkim, Mailer};
 use crate::feeds::{Poller, PollerConfig};
-use crate::routes::{self, client::RateLimiter, AppState};
-use crate::store::{Signups, Store};
+use crate::routes::{self, AppState};
+use crate::store::Store;
 
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -57,37 +58,9 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     Ok(mailer.signed(dkim))
 }
 
-/// The key that signs unsubscribe links, shared by every process through
-/// the database.
-pub async fn link_signer(store: &Store) -> anyhow::Result<LinkSigner> {
-    let key = store
-        .secret("link_key", || token::generate().into_bytes())
-        .await?;
-    Ok(LinkSigner::new(key))
-}
-
-/// What the HTTP handlers share; the CLI builds one too, to reuse them.
-pub async fn app_state(
-    config: Arc<Config>,
-    store: Store,
-    wake: Arc<Notify>,
-) -> anyhow::Result<AppState> {
-    Ok(AppState {
-        templates: Templates::new(config.templates_dir.clone())?,
-        limiter: RateLimiter::new(config.signup_rate),
-        links: link_signer(&store).await?,
-        signups: Signups::new(store.clone()),
-        store,
-        config,
-        wake,
-        newsletters: Default::default(),
-        console: Default::default(),
-    })
-}
-
 /// A delivery worker for this process, with a unique id for its leases.
 pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow::Result<Worker> {
-    let links = link_signer(&store).await?;
+    let links = SubscriberLinks::new(&config.base_url, link_signer(&store).await?);
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "herald".to_string());
     Ok(Worker {
         id: format!("{host}-{}-{}", std::process::id(), &token::generate()[..8]),
@@ -106,7 +79,6 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
             retry_max: config.retry_max,
             retry_for: config.retry_for,
             poll: config.worker_poll,
-            base_url: config.base_url.clone(),
         },
         wake,
         links,
@@ -126,9 +98,7 @@ pub async fn spawn_workers(
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut handles = Vec::new();
-    let rate = config
-        .send_rate
-        .map(|r| Arc::new(crate::delivery::SendRate::new(r)));
+    let rate = config.send_rate.map(|r| Arc::new(SendRate::new(r)));
     for _ in 0..config.workers {
         let mut w = worker(config, store.clone(), wake.clone()).await?;
         w.rate = rate.clone();
@@ -140,18 +110,11 @@ pub async fn spawn_workers(
 /// Creates the first admin token when there is none and none is configured,
 /// and prints it once to standard error.
 pub async fn ensure_admin_token(store: &Store, config: &Config) -> anyhow::Result<()> {
-    if config.admin_token.is_some() || store.count_admin_tokens().await? > 0 {
-        return Ok(());
-    }
-    let raw = token::generate();
-    match store
-        .create_admin_token("initial", &token::hash(&raw))
+    if let Some(raw) = crate::admins::first_token(store, config)
         .await
+        .map_err(crate::app::Error::into_anyhow)?
     {
-        Ok(()) => eprintln!("admin token: {raw}"),
-        // Another process created it first.
-        Err(crate::store::Error::Conflict) => {}
-        Err(e) => return Err(e.into()),
+        eprintln!("admin token: {raw}");
     }
     Ok(())
 }
@@ -208,9 +171,10 @@ impl Application {
         let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
         tokio::spawn(poller.run(stop_rx.clone()));
         tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx));
-        let state = web::Data::new(app_state(config, store.clone(), wake).await?);
+        let app = App::new(config, store.clone(), wake).await?;
+        let state = web::Data::new(AppState::new(app));
         let server = HttpServer::new(move || {
-            App::new()
+            actix_web::App::new()
                 .app_data(state.clone())
                 .wrap(routes::default_headers())
                 .configure(routes::configure)

@@ -12,14 +12,15 @@ use lettre::message::Mailbox;
 use rand::Rng;
 use tokio::sync::{watch, Notify};
 
-use crate::digest::UNSUBSCRIBE_SENTINEL;
-use crate::domain::token::LinkSigner;
-use crate::email::{build_message, BodyText, Mailer, Outgoing, QpTemplate, SendError};
-use crate::store::{DigestBody, QueuedMessage, Store};
+use crate::domain::SubscriberLinks;
+use crate::email::{retry_hint, Mailer, SendError};
+use crate::store::{QueuedMessage, Store};
 
-mod rate;
+mod prepare;
 mod sent_log;
-pub use rate::SendRate;
+pub use crate::email::SendRate;
+use prepare::Prepared;
+pub use prepare::{list_id, CachedDigest};
 use sent_log::SentLog;
 
 #[derive(Debug, Clone)]
@@ -33,8 +34,6 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     pub retry_for: Duration,
     pub poll: Duration,
-    /// Absolute base of the unsubscribe links in digests.
-    pub base_url: String,
     /// Temporary failures in a row that make the worker pause claiming…
     pub breaker_threshold: u32,
     /// …for this long.
@@ -50,8 +49,8 @@ pub struct Worker {
     pub config: WorkerConfig,
     /// Poked when a message is queued, so it goes out without waiting a poll.
     pub wake: Arc<Notify>,
-    /// Signs each digest recipient's unsubscribe link.
-    pub links: LinkSigner,
+    /// Builds each digest recipient's unsubscribe link.
+    pub links: SubscriberLinks,
     /// Rendered digests by id: one database read per digest, not per
     /// recipient.
     pub digests: Mutex<HashMap<i64, Arc<CachedDigest>>>,
@@ -61,20 +60,6 @@ pub struct Worker {
     pub rate: Option<Arc<SendRate>>,
     /// Digests this worker has already marked as sending.
     pub marked: Mutex<std::collections::HashSet<i64>>,
-}
-
-/// A digest as the worker sends it: read once, its bodies encoded once.
-pub struct CachedDigest {
-    body: DigestBody,
-    text: QpTemplate,
-    html: QpTemplate,
-}
-
-/// What to do with a claimed message.
-enum Prepared {
-    Send(Box<lettre::Message>),
-    /// A digest delivery whose reader is no longer subscribed.
-    Skip(String),
 }
 
 /// Runs a write that records a delivery's outcome, trying again for a
@@ -110,54 +95,6 @@ pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
     let raw = base.saturating_mul(2u32.saturating_pow(exp)).min(max);
     let jitter = rand::rng().random_range(0.8..1.2);
     raw.mul_f64(jitter)
-}
-
-/// "try again in 120 seconds", "retry in 5 minutes": a server's own idea of
-/// when to come back, at most a day.
-pub fn retry_hint(reply: &str) -> Option<Duration> {
-    let lower = reply.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ';')
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.windows(3).find_map(|w| {
-        if w[0] != "in" {
-            return None;
-        }
-        let n: u64 = w[1].parse().ok()?;
-        let unit = match w[2] {
-            u if u.starts_with("sec") || u == "s" => 1,
-            u if u.starts_with("min") => 60,
-            u if u.starts_with("hour") => 3600,
-            _ => return None,
-        };
-        Some(Duration::from_secs((n * unit).min(86_400)))
-    })
-}
-
-/// `List-Id` (RFC 2919): the newsletter's name as a phrase, then
-/// `<slug.domain>`. An ASCII name is quoted; a non-ASCII one is left
-/// unquoted (stripped of characters a phrase can't hold), because the
-/// encoded words lettre makes of it may not sit inside quotes.
-pub fn list_id(name: &str, slug: &str, domain: &str) -> String {
-    let label = format!("<{slug}.{domain}>");
-    if name.is_ascii() {
-        let name = name.replace(['"', '\\'], "");
-        format!("\"{name}\" {label}")
-    } else {
-        let phrase: String = name
-            .chars()
-            .map(|c| {
-                if "\"(),.:;<>@[\\]".contains(c) {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
-        format!("{phrase} {label}")
-    }
 }
 
 impl Worker {
@@ -295,108 +232,6 @@ impl Worker {
         Ok(n)
     }
 
-    async fn digest_body(&self, id: i64) -> anyhow::Result<Arc<CachedDigest>> {
-        if let Some(b) = self.digests.lock().expect("not poisoned").get(&id) {
-            return Ok(b.clone());
-        }
-        let body = self.store.digest_body(id).await?;
-        let body = Arc::new(CachedDigest {
-            text: QpTemplate::new(&body.body_text, UNSUBSCRIBE_SENTINEL),
-            html: QpTemplate::new(&body.body_html, UNSUBSCRIBE_SENTINEL),
-            body,
-        });
-        let mut cache = self.digests.lock().expect("not poisoned");
-        if cache.len() > 64 {
-            cache.clear();
-        }
-        cache.insert(id, body.clone());
-        Ok(body)
-    }
-
-    /// Builds the MIME message: a confirmation from its stored body; a
-    /// digest from the digest's rendering with the reader's own unsubscribe
-    /// link and the list headers (RFC 2369, 2919, 8058).
-    async fn prepare(&self, m: &QueuedMessage) -> Result<Prepared, SendError> {
-        let permanent = |e: anyhow::Error| SendError {
-            transient: false,
-            message: format!("cannot build the message: {e:#}"),
-        };
-        let (Some(digest_id), Some(subscription_id)) = (m.digest_id, m.subscription_id) else {
-            let from = match &m.sender {
-                Some(s) => s.parse().map_err(|e| permanent(anyhow::Error::from(e)))?,
-                None => self.config.from.clone(),
-            };
-            let message = build_message(Outgoing {
-                from,
-                reply_to: m.reply_to.as_deref(),
-                to: &m.recipient,
-                subject: &m.subject,
-                message_id: &m.message_id,
-                text: BodyText::Plain(m.body_text.as_deref().unwrap_or_default()),
-                html: BodyText::Plain(m.body_html.as_deref().unwrap_or_default()),
-                headers: Vec::new(),
-            })
-            .map_err(permanent)?;
-            return Ok(Prepared::Send(Box::new(message)));
-        };
-        let transient = |e: anyhow::Error| SendError {
-            transient: true,
-            message: format!("reading the digest failed: {e:#}"),
-        };
-        let status = m.subscription_status.as_deref();
-        if status != Some("confirmed") {
-            return Ok(Prepared::Skip(format!(
-                "subscription is {}",
-                status.unwrap_or("gone")
-            )));
-        }
-        let cached = self.digest_body(digest_id).await.map_err(transient)?;
-        let d = &cached.body;
-        let unsubscribe = format!(
-            "{}/subscriptions/unsubscribe?token={}",
-            self.config.base_url,
-            self.links.unsubscribe_token(subscription_id)
-        );
-        // The same substitution as `digest::personalise`, on encoded bodies.
-        let text = cached.text.fill(&unsubscribe);
-        let html = cached
-            .html
-            .fill(&html_escape::encode_double_quoted_attribute(&unsubscribe));
-        let from = match &d.from_address {
-            Some(address) => lettre::message::Mailbox::new(
-                d.from_name.clone(),
-                address
-                    .parse()
-                    .map_err(|e| permanent(anyhow::Error::from(e)))?,
-            ),
-            None => self.config.from.clone(),
-        };
-        let list_id = list_id(
-            &d.newsletter_name,
-            &d.newsletter_slug,
-            self.config.from.email.domain(),
-        );
-        let message = build_message(Outgoing {
-            from,
-            reply_to: d.reply_to.as_deref(),
-            to: &m.recipient,
-            subject: &m.subject,
-            message_id: &m.message_id,
-            text: BodyText::Encoded(text),
-            html: BodyText::Encoded(html),
-            headers: vec![
-                ("List-Unsubscribe", format!("<{unsubscribe}>")),
-                (
-                    "List-Unsubscribe-Post",
-                    "List-Unsubscribe=One-Click".to_string(),
-                ),
-                ("List-Id", list_id),
-            ],
-        })
-        .map_err(permanent)?;
-        Ok(Prepared::Send(Box::new(message)))
-    }
-
     /// Sends one claimed message and records the outcome. A success is
     /// recorded through `log` (many in one statement) when given; either
     /// way this returns only once the outcome is committed, so a message
@@ -418,7 +253,7 @@ impl Worker {
             }
             Ok(Prepared::Skip(reason)) => {
                 tracing::info!(id = m.id, %reason, "delivery skipped");
-                crate::metrics::skipped(&m.kind);
+                crate::metrics::skipped(m.kind.as_str());
                 let skipped =
                     record_outcome(|| self.store.mark_skipped(m.id, &self.id, &reason)).await;
                 if let Err(e) = skipped {
@@ -435,7 +270,7 @@ impl Worker {
             Ok(()) => {
                 self.transient_run.store(0, Ordering::Relaxed);
                 tracing::debug!(id = m.id, kind = %m.kind, "message sent");
-                crate::metrics::sent(&m.kind);
+                crate::metrics::sent(m.kind.as_str());
                 if let Some(log) = log {
                     // The log finishes the digest once its last delivery is in.
                     if let Err(e) = log.record(m.id, m.digest_id, now).await {
@@ -454,13 +289,13 @@ impl Worker {
                     let delay = backoff(m.attempts, self.config.retry_base, self.config.retry_max)
                         .max(retry_hint(&e.message).unwrap_or_default());
                     tracing::warn!(id = m.id, attempt = m.attempts, error = %e.message, ?delay, "send failed, will retry");
-                    crate::metrics::retried(&m.kind);
+                    crate::metrics::retried(m.kind.as_str());
                     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
                     retried = true;
                     record_outcome(|| self.store.mark_retry(m.id, &self.id, next, &e.message)).await
                 } else {
                     tracing::error!(id = m.id, error = %e.message, "send failed for good");
-                    crate::metrics::failed(&m.kind);
+                    crate::metrics::failed(m.kind.as_str());
                     record_outcome(|| self.store.mark_failed(m.id, &self.id, &e.message)).await
                 }
             }
@@ -490,35 +325,6 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_ids() {
-        assert_eq!(
-            list_id("Daily \"news\"", "daily", "h.example"),
-            "\"Daily news\" <daily.h.example>"
-        );
-        assert_eq!(
-            list_id("Le Matin, édition", "matin", "h.example"),
-            "Le Matin édition <matin.h.example>"
-        );
-    }
-
-    #[test]
-    fn servers_say_when_to_come_back() {
-        assert_eq!(
-            retry_hint("451 4.7.1 Greylisted, try again in 300 seconds"),
-            Some(Duration::from_secs(300))
-        );
-        assert_eq!(
-            retry_hint("421 retry in 2 minutes."),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(retry_hint("451 try later"), None);
-        assert_eq!(
-            retry_hint("in 99999 hours"),
-            Some(Duration::from_secs(86_400))
-        );
-    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -1,133 +1,156 @@
-//! A digest's content: a newsletter's latest items rendered into an email,
-//! once per digest. Each recipient's unsubscribe link is filled in at send
-//! time, so 100,000 recipients cost one rendering, not 100,000.
+//! Digests: preview the next one, build and queue it, follow it, pause,
+//! resume, cancel. The content itself is rendered by [`content`], purely.
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
+pub mod content;
 
-use crate::email::Templates;
-use crate::store::{FeedItem, Newsletter};
+pub use content::{render, DigestContent};
 
-/// Stands where each recipient's unsubscribe URL goes. Letters only, so
-/// HTML escaping leaves it as it is.
-pub const UNSUBSCRIBE_SENTINEL: &str = "HERALDUNSUBSCRIBEURLXQZ";
+use chrono::Utc;
+use serde::Deserialize;
 
-#[derive(Debug, Clone)]
-pub struct DigestContent {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
+use crate::app::{App, Error, Result};
+use crate::domain::{IdempotencyKey, Subject};
+use crate::email::personalise;
+use crate::store::{self, Created, Digest, DigestAction, NewDigest, Newsletter};
+
+/// Optional settings for one digest.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestOptions {
+    /// At most this many items, newest first (1-100, default 10).
+    pub max_items: Option<u32>,
+    /// This digest's subject, instead of the newsletter's.
+    pub subject: Option<String>,
 }
 
-fn date(t: DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
-}
-
-/// Renders the digest of `items` (newest first) for `newsletter`. The
-/// subject is `subject` if given, else the newsletter's digest subject,
-/// else the template's (the newsletter's name and the date).
-pub fn render(
-    templates: &Templates,
-    newsletter: &Newsletter,
-    items: &[FeedItem],
-    now: DateTime<Utc>,
-    subject: Option<&str>,
-) -> anyhow::Result<DigestContent> {
-    let items: Vec<_> = items
-        .iter()
-        .map(|i| {
-            json!({
-                "title": i.title,
-                "url": i.url,
-                "summary": i.summary,
-                "published": i.published_at.format("%-d %b %Y, %H:%M UTC").to_string(),
-            })
-        })
-        .collect();
-    let rendered = templates.render_email(
-        "digest",
-        json!({
-            "newsletter": { "name": newsletter.name, "description": newsletter.description },
-            "date": date(now),
-            "items": items,
-            "unsubscribe_url": UNSUBSCRIBE_SENTINEL,
-        }),
-    )?;
-    let subject = subject
-        .or(newsletter.digest_subject.as_deref())
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .unwrap_or(rendered.subject);
-    Ok(DigestContent {
-        subject,
-        text: rendered.text,
-        html: rendered.html,
-    })
-}
-
-/// One recipient's copy: their own unsubscribe link in both parts.
-pub fn personalise(text: &str, html: &str, unsubscribe_url: &str) -> (String, String) {
-    let in_html = html_escape::encode_double_quoted_attribute(unsubscribe_url);
-    (
-        text.replace(UNSUBSCRIBE_SENTINEL, unsubscribe_url),
-        html.replace(UNSUBSCRIBE_SENTINEL, &in_html),
+fn nothing_new() -> Error {
+    Error::conflict(
+        "nothing_new",
+        "no items were published since the last digest",
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(title: &str, url: &str, summary: &str) -> FeedItem {
-        FeedItem {
-            id: 1,
-            title: title.into(),
-            url: url.into(),
-            summary: summary.into(),
-            published_at: Utc::now(),
-            created_at: Utc::now(),
-            newsletters: vec![],
-            feed_id: None,
-        }
+/// The next digest's content and its items' ids, or `nothing_new`.
+async fn next_content(
+    app: &App,
+    newsletter: &Newsletter,
+    o: &DigestOptions,
+) -> Result<(DigestContent, Vec<i64>)> {
+    let max = o.max_items.unwrap_or(10);
+    if !(1..=100).contains(&max) {
+        return Err(Error::invalid("invalid_max_items", "max_items is 1 to 100"));
     }
+    let subject = o.subject.as_deref().map(Subject::parse).transpose()?;
+    let now = Utc::now();
+    let items = app.store.digest_candidates(newsletter.id, now, max).await?;
+    if items.is_empty() {
+        return Err(nothing_new());
+    }
+    let content = render(
+        &app.templates,
+        newsletter,
+        &items,
+        now,
+        subject.as_ref().map(Subject::as_str),
+    )?;
+    Ok((content, items.iter().map(|i| i.id).collect()))
+}
 
-    #[test]
-    fn renders_items_escaped_with_a_personal_unsubscribe_link() {
-        let t = Templates::new(None).unwrap();
-        let n = Newsletter {
-            id: 1,
-            slug: "daily".into(),
-            name: "Daily briefing".into(),
-            description: String::new(),
-            from_name: None,
-            from_address: None,
-            reply_to: None,
-            digest_subject: None,
-            created_at: Utc::now(),
+/// The next digest as its readers would see it (HTML), with a sample
+/// unsubscribe link; nothing is sent.
+pub async fn preview_html(app: &App, slug: &str) -> Result<String> {
+    let newsletter = app.store.newsletter_by_slug(slug).await?;
+    let (content, _) = next_content(app, &newsletter, &DigestOptions::default()).await?;
+    let sample = app.links.sample_unsubscribe_url();
+    Ok(personalise(&content.text, &content.html, &sample).1)
+}
+
+/// The subject and plain-text part of the next digest.
+pub async fn preview_text(app: &App, slug: &str) -> Result<String> {
+    let newsletter = app.store.newsletter_by_slug(slug).await?;
+    let (content, _) = next_content(app, &newsletter, &DigestOptions::default()).await?;
+    let sample = app.links.sample_unsubscribe_url();
+    Ok(format!(
+        "Subject: {}\n\n{}",
+        content.subject,
+        personalise(&content.text, "", &sample).0
+    ))
+}
+
+/// Builds and queues the newsletter's next digest, one delivery per
+/// confirmed subscriber; the same `Idempotency-Key` gives the same digest.
+pub async fn create(
+    app: &App,
+    slug: &str,
+    options: &DigestOptions,
+    key: Option<&str>,
+) -> Result<Digest> {
+    let newsletter = app.store.newsletter_by_slug(slug).await?;
+    let key = key.map(IdempotencyKey::parse).transpose()?;
+    // A key seen before answers with its digest, even when nothing is new.
+    let (content, item_ids): (DigestContent, Vec<i64>) =
+        match next_content(app, &newsletter, options).await {
+            Ok(c) => c,
+            Err(e) => match &key {
+                Some(k) => match app
+                    .store
+                    .digest_id_by_key(newsletter.id, k.as_str())
+                    .await?
+                {
+                    Some(id) => return Ok(app.store.digest(id).await?),
+                    None => return Err(e),
+                },
+                None => return Err(e),
+            },
         };
-        let items = [item(
-            "Rates <rise>",
-            "https://news.example/rates?a=1&b=2",
-            "Markets \"react\"",
-        )];
-        let c = render(&t, &n, &items, Utc::now(), None).unwrap();
-        assert!(c.subject.starts_with("Daily briefing — "), "{}", c.subject);
-        assert!(
-            c.text.contains("Rates <rise>")
-                && c.text.contains("https://news.example/rates?a=1&b=2")
-        );
-        assert!(c.html.contains("Rates &lt;rise&gt;") && !c.html.contains("<rise>"));
-        let (text, html) = personalise(
-            &c.text,
-            &c.html,
-            "https://h.example/subscriptions/unsubscribe?token=7-ab",
-        );
-        assert!(
-            text.contains("Unsubscribe: https://h.example/subscriptions/unsubscribe?token=7-ab")
-        );
-        assert!(html.contains("href=\"https://h.example/subscriptions/unsubscribe?token=7-ab\""));
-        assert!(!html.contains(UNSUBSCRIBE_SENTINEL) && !text.contains(UNSUBSCRIBE_SENTINEL));
-        let custom = render(&t, &n, &items, Utc::now(), Some("  Special\nedition ")).unwrap();
-        assert_eq!(custom.subject, "Special edition");
+    let domain = app.config.from.email.domain().to_string();
+    let created = app
+        .store
+        .create_digest(NewDigest {
+            newsletter_id: newsletter.id,
+            idempotency_key: key.as_ref().map(IdempotencyKey::as_str),
+            subject: &content.subject,
+            body_text: &content.text,
+            body_html: &content.html,
+            item_ids: &item_ids,
+            now: Utc::now(),
+            message_domain: &domain,
+        })
+        .await?;
+    let id = match created {
+        Created::New(id) => {
+            app.mail_queued();
+            id
+        }
+        Created::Existing(id) => id,
+    };
+    Ok(app.store.digest(id).await?)
+}
+
+/// A digest id from a path; anything else names no digest.
+pub fn parse_id(raw: &str) -> Result<i64> {
+    raw.parse().map_err(|_| Error::not_found("no such digest"))
+}
+
+/// One digest with its delivery counts.
+pub async fn get(app: &App, id: i64) -> Result<Digest> {
+    Ok(app.store.digest(id).await?)
+}
+
+/// Pauses, resumes or cancels a digest; 409 when its state doesn't allow it.
+pub async fn act(app: &App, id: i64, action: DigestAction) -> Result<Digest> {
+    app.store
+        .digest_action(id, action, Utc::now())
+        .await
+        .map_err(|e| match e {
+            store::Error::Conflict => Error::conflict(
+                "invalid_state",
+                "the digest can't change that way in its current state",
+            ),
+            e => e.into(),
+        })?;
+    if action == DigestAction::Resume {
+        app.mail_queued();
     }
+    Ok(app.store.digest(id).await?)
 }

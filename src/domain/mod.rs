@@ -1,14 +1,24 @@
 //! Types that parse outside input once, so the rest of the code can trust them.
 
 mod email;
+mod fields;
+mod links;
 mod name;
+mod news;
 mod slug;
+mod status;
 pub mod text;
 pub mod token;
 
 pub use email::{EmailError, SubscriberEmail};
+pub use fields::{
+    refused, ConsentNote, IdempotencyKey, NewsletterFields, RawNewsletterFields, Refused, Subject,
+};
+pub use links::SubscriberLinks;
 pub use name::SubscriberName;
+pub use news::{poll_interval, FeedUrl, NewsItem};
 pub use slug::NewsletterSlug;
+pub use status::{DigestStatus, MessageKind, MessageStatus, SubscriptionStatus, UnknownValue};
 
 /// True when `s` holds a control character (CR, LF, NUL, DEL, …), which no
 /// field of ours accepts: they are how header and log injection start.

@@ -1,33 +1,11 @@
 //! The confirmation email, shared by signups, admin adds and imports.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::Templates;
 use crate::config::Config;
-use crate::store::{NewMessage, Newsletter, SignupRender};
-
-/// The confirmation as a queued signup renders it, once it knows which
-/// newsletters are still pending: [`confirmation_message`] with owned parts.
-pub fn confirmation_render(
-    templates: Templates,
-    config: Arc<Config>,
-    recipient: String,
-    raw_token: String,
-    newsletters: Vec<Newsletter>,
-) -> SignupRender {
-    Box::new(move |pending| {
-        confirmation_message(
-            &templates,
-            &config,
-            &recipient,
-            &raw_token,
-            pending,
-            &newsletters,
-        )
-    })
-}
+use crate::domain::MessageKind;
+use crate::store::{NewMessage, Newsletter};
 
 /// Renders the confirmation for `recipient`, naming every newsletter in
 /// `pending`. It holds no text the requester typed (no name, not even the
@@ -37,14 +15,10 @@ pub fn confirmation_message(
     templates: &Templates,
     config: &Config,
     recipient: &str,
-    raw_token: &str,
+    confirm_url: &str,
     pending: &[String],
     newsletters: &[Newsletter],
 ) -> anyhow::Result<NewMessage> {
-    let confirm_url = format!(
-        "{}/subscriptions/confirm?token={raw_token}",
-        config.base_url
-    );
     let names: Vec<_> = pending.iter().map(|n| json!({ "name": n })).collect();
     let rendered = templates.render_email(
         "confirm",
@@ -56,7 +30,7 @@ pub fn confirmation_message(
     )?;
     let own = newsletters.iter().find(|n| n.from_address.is_some());
     Ok(NewMessage {
-        kind: "confirm",
+        kind: MessageKind::Confirm,
         recipient: recipient.to_string(),
         message_id: new_message_id(&config.from),
         subject: rendered.subject,

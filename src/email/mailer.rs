@@ -7,17 +7,8 @@ use std::time::Duration;
 
 use lettre::Message;
 
-use super::Dkim;
-
-/// A failed send, classified for the retry policy.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct SendError {
-    /// True for 4xx replies, timeouts, refused or dropped connections:
-    /// worth another try later. False for 5xx (but 552) and client errors.
-    pub transient: bool,
-    pub message: String,
-}
+use super::errors::SendError;
+use super::{Dkim, SendRate};
 
 pub enum Mailer {
     Smtp(super::smtp::SmtpPool),
@@ -63,7 +54,7 @@ impl Mailer {
     pub async fn send_limited(
         &self,
         message: &Message,
-        rate: Option<&crate::delivery::SendRate>,
+        rate: Option<&SendRate>,
     ) -> Result<(), SendError> {
         match self {
             Mailer::Signed(inner, dkim) => {
@@ -96,16 +87,6 @@ impl Mailer {
                 Ok(())
             }
         }
-    }
-}
-
-pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
-    let code = e.status().map(|c| c.to_string());
-    // RFC 5321 4.5.3.1.10: a 552 for too many recipients is really temporary.
-    let permanent = (e.is_permanent() && code.as_deref() != Some("552")) || e.is_client();
-    SendError {
-        transient: !permanent,
-        message: e.to_string(),
     }
 }
 

@@ -2,13 +2,19 @@
 
 mod confirmation;
 mod dkim;
+mod errors;
 mod mailer;
 mod message;
+mod personal;
+mod rate;
 mod smtp;
 mod templates;
 
-pub use confirmation::{confirmation_message, confirmation_render, human_duration, new_message_id};
+pub use confirmation::{confirmation_message, human_duration, new_message_id};
 pub use dkim::{Dkim, SIGNED_HEADERS};
-pub use mailer::{Mailer, SendError};
+pub use errors::{retry_hint, SendError};
+pub use mailer::Mailer;
 pub use message::{build_message, BodyText, Outgoing, QpTemplate};
+pub use personal::{link_forms, personalise, UNSUBSCRIBE_SENTINEL};
+pub use rate::SendRate;
 pub use templates::Templates;

@@ -24,7 +24,8 @@ use lettre::Message;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-use super::mailer::{classify, SendError};
+use super::errors::{classify, SendError};
+use super::SendRate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tls {
@@ -202,11 +203,7 @@ impl SmtpPool {
     }
 
     /// Sends one message on a pooled connection (at most `size` at once).
-    pub async fn send(
-        &self,
-        message: &Message,
-        rate: Option<&crate::delivery::SendRate>,
-    ) -> Result<(), SendError> {
+    pub async fn send(&self, message: &Message, rate: Option<&SendRate>) -> Result<(), SendError> {
         let _slot = self
             .slots
             .acquire()

@@ -3,14 +3,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::json;
 
 use super::body::{self, Kind};
 use super::client::{client_ip, consent};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
-use crate::domain::token;
+use crate::signup::{self, Confirmed};
 use crate::store::{ConfirmOutcome, TokenState};
 
 /// The `token` parameter of the query string, if any.
@@ -78,11 +77,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let Some(raw) = query_token(&req) else {
         return Ok(missing_token(&state));
     };
-    let found = state
-        .store
-        .confirm_token_state(&token::hash(&raw), Utc::now())
-        .await?;
-    Ok(match found {
+    Ok(match signup::confirm_page(&state, &raw).await? {
         TokenState::Unknown => unknown(&state),
         TokenState::Expired => expired(&state),
         TokenState::Valid { email, pending } => {
@@ -148,23 +143,18 @@ pub async fn confirm(
     });
     let ip = client_ip(&req, &state.config.trusted_proxies);
     let consent = consent(&req, ip, "confirm");
-    let outcome = state
-        .store
-        .confirm(&token::hash(&raw), Utc::now(), only.as_deref(), &consent)
-        .await?;
-    Ok(match outcome {
-        ConfirmOutcome::Unknown => unknown(&state),
-        ConfirmOutcome::Expired => expired(&state),
-        ConfirmOutcome::Confirmed(subs) => {
-            let newsletters: Vec<_> = subs
-                .iter()
-                .map(|(id, name)| json!({ "name": name, "unsubscribe_url": state.unsubscribe_url(*id) }))
-                .collect();
-            state.page(
-                StatusCode::OK,
-                "pages/confirmed.html",
-                json!({ "newsletters": newsletters }),
-            )
-        }
-    })
+    Ok(
+        match signup::confirm(&state, &raw, only.as_deref(), &consent).await? {
+            ConfirmOutcome::Unknown => unknown(&state),
+            ConfirmOutcome::Expired => expired(&state),
+            ConfirmOutcome::Confirmed(subs) => {
+                let newsletters = Confirmed::list(&state, &subs);
+                state.page(
+                    StatusCode::OK,
+                    "pages/confirmed.html",
+                    json!({ "newsletters": newsletters }),
+                )
+            }
+        },
+    )
 }

@@ -61,15 +61,21 @@ impl ApiError {
     }
 }
 
+impl From<crate::app::Error> for ApiError {
+    fn from(e: crate::app::Error) -> Self {
+        use crate::app::Error;
+        match e {
+            Error::Invalid { code, message } => ApiError::unprocessable(code, message),
+            Error::NotFound { message } => ApiError::not_found(message),
+            Error::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            Error::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::store::Error> for ApiError {
     fn from(e: crate::store::Error) -> Self {
-        match e {
-            crate::store::Error::NotFound => ApiError::not_found("not found"),
-            crate::store::Error::Conflict => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", "it already exists")
-            }
-            crate::store::Error::Other(e) => ApiError::Internal(e.into()),
-        }
+        crate::app::Error::from(e).into()
     }
 }
 

@@ -1,10 +1,7 @@
 //! HTTP routes: public pages and forms, the admin API, the web console. No SQL here.
 
 mod admin;
-pub use admin::check_newsletter;
-pub use admin::digests::{create_digest, preview_text, DigestBody as DigestOptions};
 pub use error::ApiError;
-pub use subscriptions::INVALID_EMAIL;
 pub mod body;
 pub mod client;
 mod confirm;
@@ -17,75 +14,39 @@ mod pages;
 mod subscriptions;
 mod unsubscribe;
 
-use std::sync::Arc;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use serde::Serialize;
-use tokio::sync::Notify;
 
-use crate::config::Config;
-use crate::domain::token::LinkSigner;
-use crate::email::Templates;
-use crate::store::Store;
+use crate::app::App;
 use client::RateLimiter;
 
-/// Everything a handler needs, shared by all workers of the HTTP server.
+/// Everything a handler needs, shared by all workers of the HTTP server:
+/// the use cases' [`App`] (reached through `Deref`) and what only HTTP
+/// has, the per-client signup limit and the console's sign-in limits.
 pub struct AppState {
-    pub store: Store,
-    pub templates: Templates,
-    pub config: Arc<Config>,
+    pub app: App,
     pub limiter: RateLimiter,
-    pub links: LinkSigner,
-    /// Wakes the in-process delivery worker when mail is queued.
-    pub wake: Arc<Notify>,
-    /// Newsletters by slug for the public signup path, briefly.
-    pub newsletters: NewsletterCache,
-    /// Signups wait here to be written together.
-    pub signups: crate::store::Signups,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
 }
 
-/// Newsletters looked up by slug, kept for a quarter of a second: a signup
-/// burst then costs one query per slug per 250 ms instead of one per
-/// request. This process's admin changes clear it at once; another
-/// process's show within the 250 ms.
-#[derive(Default)]
-pub struct NewsletterCache {
-    by_slug: std::sync::Mutex<
-        std::collections::HashMap<String, (std::time::Instant, crate::store::Newsletter)>,
-    >,
-}
-
-impl NewsletterCache {
-    const TTL: std::time::Duration = std::time::Duration::from_millis(250);
-
-    pub async fn get(
-        &self,
-        store: &Store,
-        slug: &str,
-    ) -> crate::store::Result<crate::store::Newsletter> {
-        if let Some((at, n)) = self.by_slug.lock().expect("not poisoned").get(slug) {
-            if at.elapsed() < Self::TTL {
-                return Ok(n.clone());
-            }
-        }
-        let n = store.newsletter_by_slug(slug).await?;
-        let mut cache = self.by_slug.lock().expect("not poisoned");
-        if cache.len() >= 1024 {
-            cache.clear();
-        }
-        cache.insert(slug.to_string(), (std::time::Instant::now(), n.clone()));
-        Ok(n)
-    }
-
-    pub fn clear(&self) {
-        self.by_slug.lock().expect("not poisoned").clear();
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
 impl AppState {
+    pub fn new(app: App) -> Self {
+        AppState {
+            limiter: RateLimiter::new(app.config.signup_rate),
+            console: Default::default(),
+            app,
+        }
+    }
+
     /// An HTML page; a template failure becomes a logged, opaque 500.
     pub fn page(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> HttpResponse {
         match self.templates.render(name, ctx) {
@@ -114,14 +75,6 @@ impl AppState {
             status,
             "pages/error.html",
             serde_json::json!({ "status": status.as_u16(), "title": title, "message": message, "link": link }),
-        )
-    }
-
-    pub fn unsubscribe_url(&self, subscription_id: i64) -> String {
-        format!(
-            "{}/subscriptions/unsubscribe?token={}",
-            self.config.base_url,
-            self.links.unsubscribe_token(subscription_id)
         )
     }
 }

@@ -6,7 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::store::{Error, Newsletter};
+use crate::app::Error;
+use crate::newsletters;
+use crate::store::Newsletter;
 
 /// A signup form whose last submission was refused, to show again.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -45,8 +47,8 @@ pub fn render_newsletter(
 #[utoipa::path(get, path = "/", tag = "public",
     responses((status = 200, description = "Every newsletter with its signup form", content_type = "text/html", body = String)))]
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, super::ApiError> {
-    let newsletters = state.store.list_newsletters().await?;
-    Ok(render_index(&state, StatusCode::OK, &newsletters, None))
+    let all = newsletters::list(&state).await?;
+    Ok(render_index(&state, StatusCode::OK, &all, None))
 }
 
 #[utoipa::path(get, path = "/newsletters/{slug}", tag = "public",
@@ -56,9 +58,9 @@ pub async fn newsletter(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, super::ApiError> {
-    match state.store.newsletter_by_slug(&slug).await {
+    match newsletters::get(&state, &slug).await {
         Ok(n) => Ok(render_newsletter(&state, StatusCode::OK, &n, None)),
-        Err(Error::NotFound) => Ok(state.error_page(
+        Err(Error::NotFound { .. }) => Ok(state.error_page(
             StatusCode::NOT_FOUND,
             "Newsletter not found",
             "There is no newsletter at this address.",

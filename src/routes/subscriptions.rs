@@ -1,8 +1,5 @@
-//! `POST /subscriptions`: a signup from an HTML form or a JSON client.
-//!
-//! Every accepted signup gets the same answer whatever the address's state
-//! (new, pending, confirmed, unsubscribed), and nothing is sent inline: the
-//! confirmation email is queued in the signup's own transaction.
+//! `POST /subscriptions`: a signup from an HTML form or a JSON client,
+//! recorded by [`crate::signup`]; every accepted one gets the same answer.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,12 +10,8 @@ use super::client::{client_ip, consent};
 use super::error::{ApiError, ErrorBody};
 use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
-use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
-use crate::email::confirmation_render;
-use crate::store::{ConsentContext, Newsletter, SignupJob};
-
-pub const INVALID_EMAIL: &str = "Please, enter correct email address";
-const MAX_NEWSLETTERS: usize = 50;
+use crate::signup::{self, Outcome, INVALID_EMAIL};
+use crate::store::Newsletter;
 
 /// The fields of a signup, whichever way they came.
 #[derive(Debug, Default)]
@@ -109,40 +102,6 @@ fn accepted(kind: Kind) -> HttpResponse {
     }
 }
 
-/// A signup of `email` to `newsletters` (distinct, at least one) that
-/// queues a confirmation email unless one went out within the cooldown:
-/// the public form's and the admin API's.
-pub(crate) fn confirmation_job(
-    state: &AppState,
-    email: &SubscriberEmail,
-    name: Option<&SubscriberName>,
-    newsletters: Vec<Newsletter>,
-    consent: ConsentContext,
-) -> Result<SignupJob, ApiError> {
-    let config = &state.config;
-    let raw_token = token::generate();
-    let mut by_id: Vec<&Newsletter> = newsletters.iter().collect();
-    by_id.sort_by_key(|n| n.id);
-    Ok(SignupJob {
-        email: email.as_str().to_string(),
-        name: name.map(|n| n.as_str().to_string()),
-        newsletter_ids: newsletters.iter().map(|n| n.id).collect(),
-        cooldown: chrono::Duration::from_std(config.resend_cooldown)
-            .map_err(anyhow::Error::from)?,
-        confirm_ttl: chrono::Duration::from_std(config.confirm_ttl).map_err(anyhow::Error::from)?,
-        token_hash: token::hash(&raw_token),
-        consent,
-        expected: by_id.iter().map(|n| n.name.clone()).collect(),
-        render: confirmation_render(
-            state.templates.clone(),
-            config.clone(),
-            email.as_str().to_string(),
-            raw_token,
-            newsletters,
-        ),
-    })
-}
-
 #[utoipa::path(post, path = "/subscriptions", tag = "public",
     request_body(content(
         (JsonSignup = "application/json"),
@@ -184,26 +143,6 @@ pub async fn subscribe(
         .limiter
         .check(ip)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
-    if signup
-        .website
-        .as_deref()
-        .is_some_and(|w| !w.trim().is_empty())
-    {
-        tracing::info!(?ip, "honeypot filled; signup dropped");
-        return Ok(accepted(kind));
-    }
-
-    let newsletters = resolve_newsletters(&state, &signup.newsletters).await?;
-    let email = match SubscriberEmail::parse(&signup.email) {
-        Ok(e) => e,
-        Err(reason) => {
-            tracing::debug!(%reason, "signup refused");
-            return invalid_email(&state, kind, &signup, &newsletters).await;
-        }
-    };
-    let name = SubscriberName::parse(signup.name.as_deref().unwrap_or_default())
-        .map_err(|m| ApiError::unprocessable("invalid_name", m))?;
-
     let channel = match (kind, signup.page.as_deref()) {
         (Kind::Json, _) => "json".to_string(),
         (_, Some("index")) => "form /".to_string(),
@@ -215,61 +154,23 @@ pub async fn subscribe(
             _ => "form".to_string(),
         },
     };
-    let consent = consent(&req, ip, &channel);
-    let job = confirmation_job(&state, &email, name.as_ref(), newsletters, consent)?;
-    let outcome = state.signups.submit(job).await?;
-    if outcome.email_queued {
-        state.wake.notify_one();
-    }
-    Ok(accepted(kind))
-}
-
-/// The newsletters asked for; 422 for an unknown or malformed one. With
-/// none named and exactly one newsletter existing, that one.
-async fn resolve_newsletters(
-    state: &AppState,
-    slugs: &[String],
-) -> Result<Vec<Newsletter>, ApiError> {
-    if slugs.len() > MAX_NEWSLETTERS {
-        return Err(ApiError::unprocessable(
-            "too_many_newsletters",
-            format!("at most {MAX_NEWSLETTERS} newsletters per signup"),
-        ));
-    }
-    if slugs.is_empty() {
-        let all = state.store.list_newsletters().await?;
-        if all.len() == 1 {
-            return Ok(all);
+    let request = signup::Request {
+        email: signup.email.clone(),
+        name: signup.name.clone(),
+        newsletters: signup.newsletters.clone(),
+        website: signup.website.clone(),
+        consent: consent(&req, ip, &channel),
+    };
+    match signup::signup(&state, request).await? {
+        Outcome::Accepted => Ok(accepted(kind)),
+        Outcome::Dropped => {
+            tracing::info!(?ip, "honeypot filled; signup dropped");
+            Ok(accepted(kind))
         }
-        return Err(ApiError::unprocessable(
-            "newsletter_required",
-            "name the newsletter to subscribe to",
-        ));
-    }
-    let mut out: Vec<Newsletter> = Vec::with_capacity(slugs.len());
-    for slug in slugs {
-        if has_control(slug) {
-            return Err(ApiError::unprocessable(
-                "invalid_newsletter",
-                "control characters are not allowed",
-            ));
-        }
-        match state.newsletters.get(&state.store, slug.trim()).await {
-            Ok(n) => {
-                if !out.iter().any(|o| o.id == n.id) {
-                    out.push(n)
-                }
-            }
-            Err(crate::store::Error::NotFound) => {
-                return Err(ApiError::unprocessable(
-                    "unknown_newsletter",
-                    "there is no such newsletter",
-                ))
-            }
-            Err(e) => return Err(e.into()),
+        Outcome::InvalidEmail(newsletters) => {
+            invalid_email(&state, kind, &signup, &newsletters).await
         }
     }
-    Ok(out)
 }
 
 /// 422 "Please, enter correct email address": JSON, or the form's page again
@@ -300,7 +201,7 @@ async fn invalid_email(
             return Ok(render_newsletter(state, status, one, Some(form(&one.slug))));
         }
     }
-    let all = state.store.list_newsletters().await?;
+    let all = crate::newsletters::list(state).await?;
     let slug = newsletters
         .first()
         .map(|n| n.slug.as_str())

@@ -3,14 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::json;
 
 use super::client::{client_ip, consent};
 use super::confirm::{form_fields, query_token};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
-use crate::store::Error;
+use crate::domain::SubscriptionStatus;
+use crate::signup;
 
 fn unknown(state: &AppState) -> HttpResponse {
     state.error_page(
@@ -28,22 +28,19 @@ fn unknown(state: &AppState) -> HttpResponse {
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
     ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let Some(id) = query_token(&req).and_then(|t| state.links.verify_unsubscribe(&t)) else {
-        return Ok(unknown(&state));
-    };
-    match state.store.subscription_info(id).await {
-        Ok(info) => Ok(state.page(
+    let raw = query_token(&req).unwrap_or_default();
+    match signup::unsubscribe_page(&state, &raw).await? {
+        Some(page) => Ok(state.page(
             StatusCode::OK,
             "pages/unsubscribe.html",
             json!({
-                "token": state.links.unsubscribe_token(id),
-                "newsletter": { "name": info.newsletter_name },
-                "email": info.email,
-                "already": info.status == "unsubscribed",
+                "token": page.token,
+                "newsletter": { "name": page.info.newsletter_name },
+                "email": page.info.email,
+                "already": page.info.status == SubscriptionStatus::Unsubscribed,
             }),
         )),
-        Err(Error::NotFound) => Ok(unknown(&state)),
-        Err(e) => Err(e.into()),
+        None => Ok(unknown(&state)),
     }
 }
 
@@ -82,9 +79,7 @@ pub async fn unsubscribe(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.trim().to_string())
     });
-    let Some(id) = raw.and_then(|t| state.links.verify_unsubscribe(&t)) else {
-        return Ok(unknown(&state));
-    };
+    let raw = raw.unwrap_or_default();
     let ip = client_ip(&req, &state.config.trusted_proxies);
     let one_click = fields
         .iter()
@@ -98,13 +93,12 @@ pub async fn unsubscribe(
             "unsubscribe"
         },
     );
-    match state.store.unsubscribe(id, Utc::now(), &consent).await {
-        Ok(info) => Ok(state.page(
+    match signup::unsubscribe(&state, &raw, &consent).await? {
+        Some(info) => Ok(state.page(
             StatusCode::OK,
             "pages/unsubscribed.html",
             json!({ "newsletter": { "name": info.newsletter_name, "slug": info.newsletter_slug } }),
         )),
-        Err(Error::NotFound) => Ok(unknown(&state)),
-        Err(e) => Err(e.into()),
+        None => Ok(unknown(&state)),
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::subscriptions::log_consent;
 use super::ConsentContext;
 use super::{both, BeginWrite, Error, Result, Store};
+use crate::domain::{MessageKind, MessageStatus, SubscriptionStatus};
 
 /// Everything held on one address (GDPR art. 15).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -22,7 +23,7 @@ pub struct AddressData {
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SubscriptionData {
     pub newsletter: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
@@ -41,8 +42,8 @@ pub struct ConsentData {
 
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeliveryData {
-    pub kind: String,
-    pub status: String,
+    pub kind: MessageKind,
+    pub status: MessageStatus,
     pub subject: String,
     pub message_id: String,
     pub attempts: i32,
@@ -65,7 +66,7 @@ impl Store {
         newsletter_id: i64,
         email: &str,
         name: Option<&str>,
-        status: &str,
+        status: SubscriptionStatus,
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -76,7 +77,7 @@ impl Store {
         };
         both!(self, p => {
             let mut tx = p.begin_write().await?;
-            let subscriber_id: i64 = if status == "confirmed" {
+            let subscriber_id: i64 = if status == SubscriptionStatus::Confirmed {
                 sqlx::query_scalar(
                     "INSERT INTO subscribers (email, name, created_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, subscribers.name) \
@@ -94,7 +95,7 @@ impl Store {
                     .await?
                     .ok_or(Error::NotFound)?
             };
-            let changed = if status == "confirmed" {
+            let changed = if status == SubscriptionStatus::Confirmed {
                 sqlx::query(
                     "INSERT INTO subscriptions (subscriber_id, newsletter_id, status, created_at, updated_at, confirmed_at) \
                      VALUES ($1, $2, 'confirmed', $3, $3, $3) \
@@ -127,7 +128,7 @@ impl Store {
                 .rows_affected()
             };
             if changed > 0 {
-                log_consent!(tx, subscriber_id, newsletter_id, status, now, ctx)?;
+                log_consent!(tx, subscriber_id, newsletter_id, status.as_str(), now, ctx)?;
             }
             tx.commit().await?;
             Ok(())

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{both, Result, Store, SubscriberPage, SubscriberRow};
+use crate::domain::SubscriptionStatus;
 
 /// A newsletter's subscriptions by status.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -92,7 +93,7 @@ impl Store {
     pub async fn search_subscribers(
         &self,
         newsletter_id: i64,
-        status: Option<&str>,
+        status: Option<SubscriptionStatus>,
         query: Option<&str>,
         limit: u32,
         after: i64,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{both, BeginWrite, Error, Result, Store};
+use crate::domain::{DigestStatus, MessageStatus};
 
 /// A digest as the admin API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -12,7 +13,7 @@ pub struct Digest {
     pub id: i64,
     pub newsletter: String,
     /// queued, sending, paused, sent or cancelled
-    pub status: String,
+    pub status: DigestStatus,
     pub subject: String,
     pub items: i64,
     pub recipients: i64,
@@ -37,7 +38,7 @@ pub struct DigestFailure {
 struct DigestRow {
     id: i64,
     newsletter: String,
-    status: String,
+    status: DigestStatus,
     subject: String,
     items: i32,
     recipients: i32,
@@ -78,7 +79,7 @@ impl Store {
             .fetch_optional(p)
             .await?
             .ok_or(Error::NotFound)?;
-            let counts: Vec<(String, i64)> = sqlx::query_as(
+            let counts: Vec<(MessageStatus, i64)> = sqlx::query_as(
                 "SELECT status, COUNT(*) FROM messages WHERE digest_id = $1 GROUP BY status",
             )
             .bind(id)
@@ -91,8 +92,8 @@ impl Store {
             .bind(id)
             .fetch_all(p)
             .await?;
-            let count = |names: &[&str]| -> i64 {
-                counts.iter().filter(|(s, _)| names.contains(&s.as_str())).map(|(_, n)| n).sum()
+            let count = |of: &[MessageStatus]| -> i64 {
+                counts.iter().filter(|(s, _)| of.contains(s)).map(|(_, n)| n).sum()
             };
             Ok(Digest {
                 id: row.id,
@@ -101,10 +102,10 @@ impl Store {
                 subject: row.subject,
                 items: i64::from(row.items),
                 recipients: i64::from(row.recipients),
-                sent: count(&["sent"]),
-                failed: count(&["failed"]),
-                skipped: count(&["skipped", "cancelled"]),
-                pending: count(&["queued", "sending"]),
+                sent: count(&[MessageStatus::Sent]),
+                failed: count(&[MessageStatus::Failed]),
+                skipped: count(&[MessageStatus::Skipped, MessageStatus::Cancelled]),
+                pending: count(&[MessageStatus::Queued, MessageStatus::Sending]),
                 created_at: row.created_at,
                 finished_at: row.finished_at,
                 failures,

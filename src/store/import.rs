@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::queue::NewMessage;
 use super::{both, erased_hash, BeginWrite, Result, Store, SubscriberRow};
+use crate::domain::SubscriptionStatus;
 use crate::domain::{SubscriberEmail, SubscriberName};
 
 /// The most rows [`Store::import_batch`] takes at once: big enough that
@@ -38,12 +39,24 @@ pub enum ImportStatus<'a> {
     Confirmed { note: &'a str },
 }
 
-/// A confirmation to queue for one imported address.
+/// A confirmation to queue for one imported address, rendered before the
+/// write for the newsletters in `expected`.
 #[derive(Debug)]
 pub struct Confirmation {
     /// Hash of the token that the message's link carries.
     pub token_hash: String,
     pub message: NewMessage,
+    /// The names of the pending newsletters the message names, in id order.
+    pub expected: Vec<String>,
+}
+
+/// What became of an import batch.
+#[derive(Debug)]
+pub enum ImportBatch {
+    Written(BatchOutcome),
+    /// Nothing written: these rows' addresses have other newsletters
+    /// pending than their confirmations name (row index, the names).
+    Stale(Vec<(usize, Vec<String>)>),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,33 +91,38 @@ impl Store {
     /// Imports up to [`IMPORT_BATCH`] rows into newsletter `newsletter_id` in
     /// one transaction. Repeated addresses after the first, erased ones and
     /// ones already subscribed there (even unsubscribed: an import never
-    /// resurrects a reader who left) are skipped and left untouched. For a
-    /// pending import `render` builds each confirmation from the address and
-    /// the names of every newsletter it has pending, exactly as a signup's.
+    /// resurrects a reader who left) are skipped and left untouched. A
+    /// pending import queues `confirmations[i]` for row `i`, unless the
+    /// address has other newsletters pending than it names: then nothing is
+    /// written, and the answer says which rows to render again.
     pub async fn import_batch(
         &self,
         newsletter_id: i64,
         rows: &[ImportRow],
         status: &ImportStatus<'_>,
         now: DateTime<Utc>,
-        mut render: impl FnMut(&str, &[String]) -> anyhow::Result<Confirmation>,
-    ) -> anyhow::Result<BatchOutcome> {
+        confirmations: &[Confirmation],
+    ) -> anyhow::Result<ImportBatch> {
         anyhow::ensure!(
             rows.len() <= IMPORT_BATCH,
             "an import batch is at most {IMPORT_BATCH} rows"
         );
+        anyhow::ensure!(
+            matches!(status, ImportStatus::Confirmed { .. }) || confirmations.len() == rows.len(),
+            "a pending import needs a confirmation per row"
+        );
         let total = rows.len() as u64;
-        let mut seen = HashSet::with_capacity(rows.len());
-        let rows: Vec<&ImportRow> = rows
-            .iter()
-            .filter(|r| seen.insert(r.email.as_str()))
-            .collect();
         if rows.is_empty() {
-            return Ok(BatchOutcome {
-                skipped: total,
-                ..Default::default()
-            });
+            return Ok(ImportBatch::Written(BatchOutcome::default()));
         }
+        // Each address's first row, by index.
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            first.entry(r.email.as_str()).or_insert(i);
+        }
+        let mut firsts: Vec<usize> = first.values().copied().collect();
+        firsts.sort_unstable();
+        let rows: Vec<&ImportRow> = firsts.iter().map(|&i| &rows[i]).collect();
         let (state, action, note, confirmed_at) = match status {
             ImportStatus::Pending { .. } => ("pending", "requested", None, None),
             ImportStatus::Confirmed { note } => ("confirmed", "confirmed", Some(*note), Some(now)),
@@ -194,7 +212,7 @@ impl Store {
                 .collect();
             if fresh.is_empty() {
                 tx.commit().await?;
-                return Ok(BatchOutcome { skipped: total, ..Default::default() });
+                return Ok(ImportBatch::Written(BatchOutcome { skipped: total, ..Default::default() }));
             }
 
             // The subscribers, new or known from other newsletters (whose
@@ -224,7 +242,7 @@ impl Store {
             let skipped = total - imported.len() as u64;
             if imported.is_empty() {
                 tx.commit().await?;
-                return Ok(BatchOutcome { skipped, ..Default::default() });
+                return Ok(ImportBatch::Written(BatchOutcome { skipped, ..Default::default() }));
             }
             let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
             sqlx::query(&consent_sql)
@@ -260,11 +278,20 @@ impl Store {
                                     pending.entry(id).or_default().push(name);
                                 }
                             }
-                            let mut confirmations = Vec::with_capacity(due.len());
+                            let mut stale = Vec::new();
+                            let mut chosen = Vec::with_capacity(due.len());
                             for (id, email) in &due {
-                                let names = pending.get(id).map(Vec::as_slice).unwrap_or_default();
-                                confirmations.push((*id, render(email, names)?));
+                                let names = pending.remove(id).unwrap_or_default();
+                                let i = first[email];
+                                if names != confirmations[i].expected {
+                                    stale.push((i, names));
+                                }
+                                chosen.push((*id, &confirmations[i]));
                             }
+                            if !stale.is_empty() {
+                                return Ok(ImportBatch::Stale(stale));
+                            }
+                            let confirmations = chosen;
                             let tokens: Vec<(&str, i64)> = confirmations
                                 .iter()
                                 .map(|(id, c)| (c.token_hash.as_str(), *id))
@@ -289,7 +316,7 @@ impl Store {
                         }
                     }
                     tx.commit().await?;
-                    Ok(BatchOutcome { imported: imported.len() as u64, skipped, queued })
+                    Ok(ImportBatch::Written(BatchOutcome { imported: imported.len() as u64, skipped, queued }))
                 })
     }
 }
@@ -310,7 +337,7 @@ impl Store {
     pub async fn export_page(
         &self,
         newsletter_id: i64,
-        status: Option<&str>,
+        status: Option<SubscriptionStatus>,
         after: i64,
         limit: u32,
     ) -> Result<Vec<SubscriberRow>> {

@@ -6,11 +6,12 @@
 use chrono::{DateTime, Utc};
 
 use super::{both, Result, SqliteWriter, Store};
+use crate::domain::{MessageKind, SubscriptionStatus};
 
 /// A message to queue, rendered already.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub kind: &'static str,
+    pub kind: MessageKind,
     pub recipient: String,
     pub message_id: String,
     pub subject: String,
@@ -25,7 +26,7 @@ pub struct NewMessage {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueuedMessage {
     pub id: i64,
-    pub kind: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub message_id: String,
     pub subject: String,
@@ -40,7 +41,7 @@ pub struct QueuedMessage {
     pub created_at: DateTime<Utc>,
     /// For a digest delivery, the reader's subscription status at claim
     /// time (`None` when the subscription is gone).
-    pub subscription_status: Option<String>,
+    pub subscription_status: Option<SubscriptionStatus>,
 }
 
 impl NewMessage {

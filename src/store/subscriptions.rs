@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{both, BeginWrite, Error, Result, Store};
+use crate::domain::SubscriptionStatus;
 
 /// Where a consent event came from (GDPR art. 7 evidence).
 #[derive(Debug, Clone, Default)]
@@ -50,7 +51,7 @@ pub enum ConfirmOutcome {
 pub struct SubscriptionInfo {
     pub id: i64,
     pub email: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub newsletter_slug: String,
     pub newsletter_name: String,
 }
@@ -61,7 +62,7 @@ pub struct SubscriberRow {
     pub id: i64,
     pub email: String,
     pub name: Option<String>,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
@@ -234,7 +235,7 @@ impl Store {
     pub async fn list_subscribers(
         &self,
         newsletter_id: i64,
-        status: Option<&str>,
+        status: Option<SubscriptionStatus>,
         limit: u32,
         after: i64,
     ) -> Result<SubscriberPage> {

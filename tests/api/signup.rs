@@ -8,7 +8,9 @@ use crate::helpers::{
     confirm_token_for, emails_by_recipient, emails_to, link_token, spawn_app, spawn_app_with,
     unique_email, wait_for_emails, TestApp, TestDb,
 };
-use herald::store::{ConsentContext, NewMessage, NewNewsletter, SignupJob, Signups, Store};
+use herald::domain::MessageKind;
+use herald::signup::{SignupJob, Signups};
+use herald::store::{ConsentContext, NewMessage, NewNewsletter, Store};
 
 async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_form("/subscriptions/confirm", &format!("token={token}"))
@@ -349,7 +351,7 @@ async fn a_signup_that_fails_in_a_batch_takes_no_other_with_it() {
             expected: vec!["Daily".to_string()],
             render: Box::new(move |_| {
                 Ok(NewMessage {
-                    kind: "confirm",
+                    kind: MessageKind::Confirm,
                     recipient: recipient.clone(),
                     message_id: format!("<{}>", unique_email()),
                     subject: "Confirm".to_string(),

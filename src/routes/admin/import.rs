@@ -6,23 +6,18 @@ use std::io;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::Admin;
-use crate::import::{channel_reader, ChunkSender, ImportError, Importer, Mode};
 use crate::routes::body::unsupported_type;
 use crate::routes::{error::ApiError, AppState};
-use crate::store::SubscriberRow;
+use crate::subscribers::{self, channel_reader, ChunkSender, ImportError, Importer, Mode};
 
 /// The largest import body: far beyond any real list, small enough that a
 /// runaway upload stops.
 pub const IMPORT_LIMIT: u64 = 1 << 30;
-
-/// Rows per page of an export (the list route's maximum).
-const EXPORT_PAGE: u32 = 1000;
 
 /// Chunks of the body that may wait for the parser.
 const CHUNKS_IN_FLIGHT: usize = 16;
@@ -111,10 +106,30 @@ async fn feed(mut payload: web::Payload, tx: ChunkSender) -> Result<(), FeedErro
     Ok(())
 }
 
-/// Imports a CSV of subscribers (see [`crate::import`]); answers with the
-/// counts and the refused rows.
+/// `POST …/subscribers/import` for a bearer token.
 pub async fn import(
     _: Admin,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    import_csv(req, slug, payload, state).await
+}
+
+/// `GET …/subscribers/export` for a bearer token.
+pub async fn export(
+    _: Admin,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    export_csv(req, slug, state).await
+}
+
+/// Imports a CSV of subscribers (see [`subscribers::Importer`]); answers
+/// with the counts and the refused rows. The API's and the console's.
+pub(crate) async fn import_csv(
     req: HttpRequest,
     slug: web::Path<String>,
     payload: web::Payload,
@@ -123,16 +138,12 @@ pub async fn import(
     check_body(&req)?;
     let q: ImportQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let mode = Mode::new(flag(q.confirmed.as_deref())?, q.consent.as_deref())
-        .map_err(|(code, message)| ApiError::unprocessable(code, message))?;
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
+    let mode = Mode::new(flag(q.confirmed.as_deref())?, q.consent.as_deref())?;
+    let newsletter = crate::newsletters::get(&state, &slug).await?;
     let importer = Importer {
-        store: &state.store,
-        templates: &state.templates,
-        config: &state.config,
+        app: &state,
         newsletter: &newsletter,
         mode,
-        wake: Some(&state.wake),
     };
     let (tx, reader) = channel_reader(CHUNKS_IN_FLIGHT);
     let run = std::pin::pin!(importer.run(reader));
@@ -164,93 +175,19 @@ pub struct ExportQuery {
     status: Option<String>,
 }
 
-const EXPORT_HEADER: [&str; 6] = [
-    "email",
-    "name",
-    "status",
-    "created_at",
-    "confirmed_at",
-    "unsubscribed_at",
-];
-
-fn time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
-}
-
-/// One page of rows as CSV (with the header first when `header`).
-fn csv_page(rows: &[SubscriberRow], header: bool) -> Result<web::Bytes, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96 + 64));
-    let mut write = || -> csv::Result<()> {
-        if header {
-            w.write_record(EXPORT_HEADER)?;
-        }
-        for r in rows {
-            w.write_record([
-                r.email.as_str(),
-                r.name.as_deref().unwrap_or_default(),
-                r.status.as_str(),
-                &time(Some(r.created_at)),
-                &time(r.confirmed_at),
-                &time(r.unsubscribed_at),
-            ])?;
-        }
-        Ok(())
-    };
-    write().map_err(|e| ApiError::Internal(e.into()))?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
-    Ok(web::Bytes::from(bytes))
-}
-
 /// Streams a newsletter's subscribers as CSV, one page of rows at a time;
 /// `?status=` filters as in the list. Errors before the first byte get a
 /// status code; a database failure later cuts the response short (and is
 /// logged), which a client sees as a truncated transfer.
-pub async fn export(
-    _: Admin,
+pub(crate) async fn export_csv(
     req: HttpRequest,
     slug: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q: ExportQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let status = q.status.filter(|s| !s.is_empty());
-    if let Some(s) = &status {
-        if !matches!(s.as_str(), "pending" | "confirmed" | "unsubscribed") {
-            return Err(ApiError::unprocessable(
-                "invalid_status",
-                "status is pending, confirmed or unsubscribed",
-            ));
-        }
-    }
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
-    let (store, newsletter_id) = (state.store.clone(), newsletter.id);
-    // State: the cursor, or None once the last page went out.
-    let pages = futures_util::stream::try_unfold(Some(0i64), move |after| {
-        let store = store.clone();
-        let status = status.clone();
-        async move {
-            let Some(after) = after else {
-                return Ok(None);
-            };
-            let rows = store
-                .export_page(newsletter_id, status.as_deref(), after, EXPORT_PAGE)
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "export failed part-way");
-                    ApiError::from(e)
-                })?;
-            let bytes = csv_page(&rows, after == 0)?;
-            // A short page is the last one.
-            let next = match rows.last() {
-                Some(last) if rows.len() == EXPORT_PAGE as usize => Some(last.id),
-                _ => None,
-            };
-            Ok::<_, ApiError>(Some((bytes, next)))
-        }
-    });
+    let (newsletter, pages) = subscribers::export(&state, &slug, q.status.as_deref()).await?;
+    let pages = pages.map(|page| page.map_err(ApiError::from));
     let filename = format!("{}-subscribers.csv", newsletter.slug);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -2,14 +2,12 @@
 //! data across newsletters (see, erase).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::{path_email, Admin};
-use crate::domain::SubscriberName;
-use crate::routes::subscriptions::confirmation_job;
+use super::Admin;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
-use crate::store::{AddressData, ConsentContext, Error, SubscriberPage, SubscriberRow};
+use crate::store::{AddressData, SubscriberPage, SubscriberRow};
+use crate::subscribers::{self, AddBody};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -22,17 +20,6 @@ pub struct PageQuery {
     limit: Option<u32>,
     /// The `next` cursor of the previous page
     after: Option<String>,
-}
-
-fn check_status(s: &str) -> Result<(), ApiError> {
-    if matches!(s, "pending" | "confirmed" | "unsubscribed") {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(
-            "invalid_status",
-            "status is pending, confirmed or unsubscribed",
-        ))
-    }
 }
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/subscribers", tag = "admin", security(("bearer" = [])),
@@ -49,59 +36,15 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    if let Some(s) = status {
-        check_status(s)?;
-    }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::unprocessable(
-            "invalid_limit",
-            "limit is 1 to 1000",
-        ));
-    }
-    let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
-        None => 0,
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::unprocessable("invalid_cursor", "unknown cursor"))?,
-    };
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
-    let page = state
-        .store
-        .list_subscribers(newsletter.id, status, limit, after)
-        .await?;
+    let page = subscribers::list(
+        &state,
+        &slug,
+        q.status.as_deref(),
+        q.limit,
+        q.after.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
-}
-
-/// One address to add: pending (a confirmation email goes out) or, with a
-/// consent note, confirmed.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct AddBody {
-    pub(crate) email: String,
-    pub(crate) name: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) consent: Option<String>,
-}
-
-/// A consent note: required to mark anyone confirmed by hand.
-fn consent_note(note: Option<&str>) -> Result<String, ApiError> {
-    let note = note.map(str::trim).unwrap_or_default();
-    if note.is_empty() {
-        return Err(ApiError::unprocessable(
-            "consent_required",
-            "say how this person consented (`consent`) to add them as confirmed",
-        ));
-    }
-    if note.chars().count() > 1000 || note.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::unprocessable(
-            "invalid_consent",
-            "a consent note is at most 1000 characters with no control characters",
-        ));
-    }
-    Ok(note.to_string())
 }
 
 /// Adds one address: pending (a confirmation email goes out, as for a
@@ -126,82 +69,12 @@ pub async fn add(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let b: AddBody = body::json(&req, payload, 64 * 1024).await?;
-    let (existed, row) = add_subscriber(&state, &slug, &b).await?;
+    let (existed, row) = subscribers::add(&state, &slug, &b).await?;
     Ok(if existed {
         HttpResponse::Ok().json(row)
     } else {
         HttpResponse::Created().json(row)
     })
-}
-
-/// Adds one address (the API's and the console's way): whether it was
-/// there already, and its subscription afterwards.
-pub(crate) async fn add_subscriber(
-    state: &AppState,
-    slug: &str,
-    b: &AddBody,
-) -> Result<(bool, SubscriberRow), ApiError> {
-    let email = path_email(&b.email)?;
-    let name = SubscriberName::parse(b.name.as_deref().unwrap_or_default())
-        .map_err(|m| ApiError::unprocessable("invalid_name", m))?;
-    let status = b.status.as_deref().unwrap_or("pending");
-    check_status(status)?;
-    let newsletter = state.store.newsletter_by_slug(slug).await?;
-    let existed = match state
-        .store
-        .subscriber_in(newsletter.id, email.as_str())
-        .await
-    {
-        Ok(_) => true,
-        Err(Error::NotFound) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let now = Utc::now();
-    match status {
-        "confirmed" => {
-            let note = consent_note(b.consent.as_deref())?;
-            state
-                .store
-                .set_status(
-                    newsletter.id,
-                    email.as_str(),
-                    name.as_ref().map(SubscriberName::as_str),
-                    "confirmed",
-                    Some(&note),
-                    now,
-                )
-                .await?;
-        }
-        "pending" => {
-            let consent = ConsentContext {
-                form: Some("admin".to_string()),
-                note: b.consent.clone().filter(|c| !c.trim().is_empty()),
-                ..Default::default()
-            };
-            let job = confirmation_job(
-                state,
-                &email,
-                name.as_ref(),
-                vec![newsletter.clone()],
-                consent,
-            )?;
-            let queued = state.signups.submit(job).await?;
-            if queued.email_queued {
-                state.wake.notify_one();
-            }
-        }
-        _ => {
-            return Err(ApiError::unprocessable(
-                "invalid_status",
-                "a new subscriber is pending or confirmed",
-            ))
-        }
-    }
-    let row = state
-        .store
-        .subscriber_in(newsletter.id, email.as_str())
-        .await?;
-    Ok((existed, row))
 }
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/subscribers/{email}", tag = "admin", security(("bearer" = [])),
@@ -215,12 +88,7 @@ pub async fn get_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, email) = path.into_inner();
-    let email = path_email(&email)?;
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
-    let row = state
-        .store
-        .subscriber_in(newsletter.id, email.as_str())
-        .await?;
+    let row = subscribers::get_one(&state, &slug, &email).await?;
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -249,39 +117,8 @@ pub async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let b: StatusBody = body::json(&req, payload, 64 * 1024).await?;
     let (slug, email) = path.into_inner();
-    let email = path_email(&email)?;
-    check_status(&b.status)?;
-    let note = match b.status.as_str() {
-        "confirmed" => Some(consent_note(b.consent.as_deref())?),
-        "unsubscribed" => b.consent.clone().filter(|c| !c.trim().is_empty()),
-        _ => {
-            return Err(ApiError::unprocessable(
-                "invalid_status",
-                "set confirmed or unsubscribed; add the address again to send a confirmation",
-            ))
-        }
-    };
-    let newsletter = state.store.newsletter_by_slug(&slug).await?;
-    // Only an existing subscription changes status here.
-    state
-        .store
-        .subscriber_in(newsletter.id, email.as_str())
-        .await?;
-    state
-        .store
-        .set_status(
-            newsletter.id,
-            email.as_str(),
-            None,
-            &b.status,
-            note.as_deref(),
-            Utc::now(),
-        )
-        .await?;
-    let row = state
-        .store
-        .subscriber_in(newsletter.id, email.as_str())
-        .await?;
+    let row =
+        subscribers::set_status(&state, &slug, &email, &b.status, b.consent.as_deref()).await?;
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -296,8 +133,7 @@ pub async fn address(
     email: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = path_email(&email)?;
-    let data = state.store.address_data(email.as_str()).await?;
+    let data = subscribers::address(&state, &email).await?;
     Ok(HttpResponse::Ok().json(data))
 }
 
@@ -312,7 +148,6 @@ pub async fn erase(
     email: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = path_email(&email)?;
-    state.store.erase(email.as_str(), Utc::now()).await?;
+    subscribers::erase(&state, &email).await?;
     Ok(HttpResponse::NoContent().finish())
 }

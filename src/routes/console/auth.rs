@@ -5,7 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
 
-use super::{csrf, page, password, session, ConsoleError, Result, Session};
+use super::{csrf, page, session, ConsoleError, Result, Session};
+use crate::admins::password;
 use crate::domain::token;
 use crate::routes::client::client_ip;
 use crate::routes::AppState;

@@ -9,10 +9,11 @@ use serde_json::json;
 
 use super::newsletters::not_found;
 use super::{csrf, page, resource, see_other, seg, ConsoleError, Result, Session};
+use crate::app::Error;
+use crate::digest::{self, DigestOptions};
 use crate::domain::token;
-use crate::routes::admin::{self, Admin};
-use crate::routes::{create_digest, ApiError, AppState, DigestOptions};
-use crate::store::{Digest, DigestAction, Error};
+use crate::routes::AppState;
+use crate::store::{Digest, DigestAction};
 
 /// The preview document: its own styles only, images from the web, no
 /// script at all, and framed by the console alone.
@@ -49,11 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// How far a digest has gone, 0 to 100.
 fn percent(d: &Digest) -> i64 {
     if d.recipients <= 0 {
-        return if matches!(d.status.as_str(), "sent" | "cancelled") {
-            100
-        } else {
-            0
-        };
+        return if d.status.is_finished() { 100 } else { 0 };
     }
     ((d.sent + d.failed + d.skipped) * 100 / d.recipients).clamp(0, 100)
 }
@@ -61,7 +58,7 @@ fn percent(d: &Digest) -> i64 {
 fn progress_json(d: &Digest) -> serde_json::Value {
     let mut v = json!(d);
     v["percent"] = json!(percent(d));
-    v["done"] = json!(matches!(d.status.as_str(), "sent" | "cancelled"));
+    v["done"] = json!(d.status.is_finished());
     v
 }
 
@@ -75,7 +72,7 @@ pub async fn next(
         .store
         .newsletter_by_slug(&slug)
         .await
-        .map_err(not_found)?;
+        .map_err(|e| not_found(e.into()))?;
     let items = state.store.digest_candidates(n.id, Utc::now(), 10).await?;
     let mut digests = Vec::new();
     for id in state.store.recent_digest_ids(Some(n.id), 10).await? {
@@ -97,15 +94,22 @@ pub async fn preview(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let mut resp = match admin::digests::preview(Admin, slug, state.clone()).await {
-        Ok(resp) => resp,
-        Err(ApiError::Client { status, .. }) if status == StatusCode::CONFLICT => {
-            HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body("<!DOCTYPE html><p>Nothing new since the last digest.</p>")
+    let html = match digest::preview_html(&state, &slug).await {
+        Ok(html) => html,
+        Err(Error::Conflict { .. }) => {
+            "<!DOCTYPE html><p>Nothing new since the last digest.</p>".to_string()
+        }
+        Err(Error::NotFound { .. }) => {
+            return Err(ConsoleError::Client(
+                StatusCode::NOT_FOUND,
+                "There is no such newsletter.".into(),
+            ))
         }
         Err(e) => return Err(e.into()),
     };
+    let mut resp = HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html);
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -128,7 +132,7 @@ pub async fn confirm(
         .store
         .newsletter_by_slug(&slug)
         .await
-        .map_err(not_found)?;
+        .map_err(|e| not_found(e.into()))?;
     let items = state.store.digest_candidates(n.id, Utc::now(), 10).await?;
     let counts = state.store.status_counts(n.id).await?;
     Ok(page(
@@ -156,43 +160,34 @@ pub async fn send(
 ) -> Result<HttpResponse> {
     let form = csrf::form(&req, payload, &state, &session).await?;
     let key = Some(form.get("key")).filter(|k| !k.is_empty());
-    let n = state
-        .store
-        .newsletter_by_slug(&slug)
-        .await
-        .map_err(not_found)?;
-    let d = create_digest(&state, &n, &DigestOptions::default(), key)
+    let d = digest::create(&state, &slug, &DigestOptions::default(), key)
         .await
         .map_err(|e| match e {
-            ApiError::Client { status, .. } if status == StatusCode::CONFLICT => {
-                ConsoleError::Client(
-                    StatusCode::CONFLICT,
-                    "Nothing was published since the last digest, so there is nothing to send."
-                        .into(),
-                )
+            Error::Conflict { .. } => ConsoleError::Client(
+                StatusCode::CONFLICT,
+                "Nothing was published since the last digest, so there is nothing to send.".into(),
+            ),
+            Error::NotFound { .. } => {
+                ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such newsletter.".into())
             }
             e => e.into(),
         })?;
-    tracing::info!(admin = %session.user.email, digest = d.id, newsletter = %n.slug, "console: digest queued");
+    tracing::info!(admin = %session.user.email, digest = d.id, newsletter = %d.newsletter, "console: digest queued");
     Ok(see_other(&format!("/admin/digests/{}", d.id)))
 }
 
-fn digest_id(raw: &str) -> Result<i64> {
-    raw.parse()
-        .map_err(|_| ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such digest.".into()))
+fn no_such_digest(e: Error) -> ConsoleError {
+    match e {
+        Error::NotFound { .. } => {
+            ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such digest.".into())
+        }
+        e => e.into(),
+    }
 }
 
 async fn load(state: &AppState, raw: &str) -> Result<Digest> {
-    state
-        .store
-        .digest(digest_id(raw)?)
-        .await
-        .map_err(|e| match e {
-            Error::NotFound => {
-                ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such digest.".into())
-            }
-            e => e.into(),
-        })
+    let id = digest::parse_id(raw).map_err(no_such_digest)?;
+    digest::get(state, id).await.map_err(no_such_digest)
 }
 
 pub async fn show(
@@ -241,23 +236,13 @@ pub async fn act(
         }
     };
     csrf::form(&req, payload, &state, &session).await?;
-    let id = digest_id(&raw)?;
-    state
-        .store
-        .digest_action(id, action, Utc::now())
-        .await
-        .map_err(|e| match e {
-            Error::Conflict => ConsoleError::Client(
-                StatusCode::CONFLICT,
-                "The digest can't change that way in its current state.".into(),
-            ),
-            Error::NotFound => {
-                ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such digest.".into())
-            }
-            e => e.into(),
-        })?;
-    if action == DigestAction::Resume {
-        state.wake.notify_one();
-    }
+    let id = digest::parse_id(&raw).map_err(no_such_digest)?;
+    digest::act(&state, id, action).await.map_err(|e| match e {
+        Error::Conflict { .. } => ConsoleError::Client(
+            StatusCode::CONFLICT,
+            "The digest can't change that way in its current state.".into(),
+        ),
+        e => no_such_digest(e),
+    })?;
     Ok(see_other(&format!("/admin/digests/{}", seg(&raw))))
 }

@@ -5,11 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{csrf, page, resource, see_other, ConsoleError, Result, Session};
-use crate::routes::admin::feed_items::{add_item, ItemBody};
-use crate::routes::admin::feeds::{add_feed, FeedBody};
-use crate::routes::{ApiError, AppState};
-use crate::store::Error;
+use super::{csrf, page, refusal, resource, see_other, ConsoleError, Result, Session};
+use crate::app::Error;
+use crate::news::{self, FeedBody, ItemBody};
+use crate::routes::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/feeds", vec![("GET", web::get().to(show))]))
@@ -58,15 +57,17 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
 async fn outcome<T>(
     state: &AppState,
     session: &Session,
-    result: Result<T, ApiError>,
+    result: Result<T, Error>,
     done: &str,
 ) -> Result<HttpResponse> {
     match result {
         Ok(_) => feeds_page(state, session, StatusCode::OK, json!({ "text": done })).await,
-        Err(ApiError::Client {
-            status, message, ..
-        }) => feeds_page(state, session, status, json!({ "error": message })).await,
-        Err(e) => Err(e.into()),
+        Err(e) => match refusal(&e) {
+            Some((status, message)) => {
+                feeds_page(state, session, status, json!({ "error": message })).await
+            }
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -84,7 +85,7 @@ pub async fn create_item(
         published_at: None,
         newsletters: form.all("newsletter"),
     };
-    let result = add_item(&state, &b).await;
+    let result = news::add_item(&state, &b).await;
     outcome(&state, &session, result, "Item added.").await
 }
 
@@ -115,7 +116,7 @@ pub async fn create_feed(
         newsletters: form.all("newsletter"),
         interval_secs: interval,
     };
-    let result = add_feed(&state, &b).await;
+    let result = news::add_feed(&state, &b).await;
     outcome(
         &state,
         &session,
@@ -125,14 +126,9 @@ pub async fn create_feed(
     .await
 }
 
-fn id(raw: &str) -> Result<i64> {
-    raw.parse()
-        .map_err(|_| ConsoleError::Client(StatusCode::NOT_FOUND, "No such item.".into()))
-}
-
 fn gone(e: Error) -> ConsoleError {
     match e {
-        Error::NotFound => {
+        Error::NotFound { .. } => {
             ConsoleError::Client(StatusCode::NOT_FOUND, "It is gone already.".into())
         }
         e => e.into(),
@@ -147,7 +143,7 @@ pub async fn delete_item(
     raw: web::Path<String>,
 ) -> Result<HttpResponse> {
     csrf::form(&req, payload, &state, &session).await?;
-    state.store.delete_item(id(&raw)?).await.map_err(gone)?;
+    news::delete_item(&state, &raw).await.map_err(gone)?;
     Ok(see_other("/admin/feeds"))
 }
 
@@ -159,6 +155,6 @@ pub async fn delete_feed(
     raw: web::Path<String>,
 ) -> Result<HttpResponse> {
     csrf::form(&req, payload, &state, &session).await?;
-    state.store.delete_feed(id(&raw)?).await.map_err(gone)?;
+    news::delete_feed(&state, &raw).await.map_err(gone)?;
     Ok(see_other("/admin/feeds"))
 }

@@ -1,6 +1,6 @@
 //! The admin web console at `/admin`: server-rendered pages behind a
 //! session cookie, a little JavaScript of our own, a strict CSP. Handlers
-//! call the same store functions as the admin API.
+//! call the same use cases as the admin API.
 
 mod auth;
 pub mod csrf;
@@ -9,7 +9,6 @@ mod digests;
 mod feeds;
 pub mod limiter;
 mod newsletters;
-pub mod password;
 pub mod session;
 mod subscribers;
 
@@ -67,6 +66,12 @@ impl From<crate::store::Error> for ConsoleError {
     }
 }
 
+impl From<crate::app::Error> for ConsoleError {
+    fn from(e: crate::app::Error) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -116,6 +121,19 @@ impl ResponseError for ConsoleError {
 }
 
 pub type Result<T, E = ConsoleError> = std::result::Result<T, E>;
+
+/// A use case's refusal as the status and message to show on its page
+/// again; `None` for a failure of ours.
+pub fn refusal(e: &crate::app::Error) -> Option<(StatusCode, String)> {
+    use crate::app::Error;
+    let status = match e {
+        Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::Internal(_) => return None,
+    };
+    Some((status, e.to_string()))
+}
 
 /// Renders a console page; `ctx` gets the admin's address, the CSRF token
 /// and the section to highlight.

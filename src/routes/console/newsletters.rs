@@ -5,10 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{csrf, page, resource, see_other, seg, ConsoleError, Result, Session};
-use crate::routes::admin::newsletters::{check_sender, NewsletterBody};
-use crate::routes::{check_newsletter, ApiError, AppState};
-use crate::store::{Error, NewNewsletter, Newsletter};
+use super::{csrf, page, refusal, resource, see_other, seg, ConsoleError, Result, Session};
+use crate::app::Error;
+use crate::newsletters::{self, NewsletterBody};
+use crate::routes::AppState;
+use crate::store::Newsletter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(
@@ -36,9 +37,10 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// The form's fields, as the admin API's body, checked by the same rules.
-fn fields(form: &csrf::Form, slug: &str) -> Result<NewsletterBody, ApiError> {
-    let b = NewsletterBody {
+/// The form's fields, as the admin API's body (every field given: the
+/// form shows them all).
+fn fields(form: &csrf::Form, slug: &str) -> NewsletterBody {
+    NewsletterBody {
         slug: Some(slug.to_string()),
         name: Some(form.get("name").to_string()),
         description: Some(form.get("description").to_string()),
@@ -46,25 +48,19 @@ fn fields(form: &csrf::Form, slug: &str) -> Result<NewsletterBody, ApiError> {
         from_address: Some(opt(form.get("from_address"))),
         reply_to: Some(opt(form.get("reply_to"))),
         digest_subject: Some(opt(form.get("digest_subject"))),
-    };
-    check_newsletter(
-        slug,
-        b.name.as_deref().unwrap_or_default(),
-        b.description.as_deref().unwrap_or_default(),
-    )?;
-    check_sender(&b)?;
-    Ok(b)
+    }
 }
 
-fn record(b: &NewsletterBody) -> NewNewsletter<'_> {
-    NewNewsletter {
-        slug: b.slug.as_deref().unwrap_or_default(),
-        name: b.name.as_deref().unwrap_or_default().trim(),
-        description: b.description.as_deref().unwrap_or_default().trim(),
-        from_name: b.from_name.as_ref().and_then(|v| v.as_deref()),
-        from_address: b.from_address.as_ref().and_then(|v| v.as_deref()),
-        reply_to: b.reply_to.as_ref().and_then(|v| v.as_deref()),
-        digest_subject: b.digest_subject.as_ref().and_then(|v| v.as_deref()),
+/// A refused value to show on the form again, with its status (not a
+/// missing newsletter: that is a page of its own).
+fn refused_field(e: &Error) -> Option<(StatusCode, String)> {
+    match e {
+        Error::Conflict { .. } => Some((
+            StatusCode::CONFLICT,
+            "A newsletter with this slug exists (perhaps archived).".into(),
+        )),
+        Error::NotFound { .. } => None,
+        e => refusal(e),
     }
 }
 
@@ -74,14 +70,14 @@ async fn list_page(
     status: StatusCode,
     form: Value,
 ) -> Result<HttpResponse> {
-    let newsletters = state.store.list_newsletters().await?;
+    let all = newsletters::list(state).await?;
     Ok(page(
         state,
         status,
         "admin/newsletters.html",
         Some(session),
         "newsletters",
-        json!({ "newsletters": newsletters, "form": form }),
+        json!({ "newsletters": all, "form": form }),
     ))
 }
 
@@ -102,23 +98,13 @@ pub async fn create(
             "description": form.get("description"), "error": message });
         list_page(&state, &session, status, values)
     };
-    let b = match fields(&form, &slug) {
-        Ok(b) => b,
-        Err(ApiError::Client {
-            status, message, ..
-        }) => return refused(message, status).await,
-        Err(e) => return Err(e.into()),
-    };
-    match state.store.create_newsletter(record(&b)).await {
+    let b = fields(&form, &slug);
+    match newsletters::create(&state, &slug, form.get("name"), &b).await {
         Ok(n) => Ok(see_other(&format!("/admin/newsletters/{}", seg(&n.slug)))),
-        Err(Error::Conflict) => {
-            refused(
-                "A newsletter with this slug exists (perhaps archived).".into(),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match refused_field(&e) {
+            Some((status, message)) => refused(message, status).await,
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -148,7 +134,7 @@ async fn edit_page(
         .store
         .newsletter_by_slug(slug)
         .await
-        .map_err(not_found)?;
+        .map_err(|e| not_found(e.into()))?;
     let counts = state.store.status_counts(n.id).await?;
     Ok(page(
         state,
@@ -167,7 +153,7 @@ async fn edit_page(
 
 pub fn not_found(e: Error) -> ConsoleError {
     match e {
-        Error::NotFound => {
+        Error::NotFound { .. } => {
             ConsoleError::Client(StatusCode::NOT_FOUND, "There is no such newsletter.".into())
         }
         e => e.into(),
@@ -190,20 +176,15 @@ pub async fn update(
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
     let form = csrf::form(&req, payload, &state, &session).await?;
-    let b = match fields(&form, &slug) {
-        Ok(b) => b,
-        Err(ApiError::Client {
-            status, message, ..
-        }) => return edit_page(&state, &session, &slug, status, Some(message)).await,
-        Err(e) => return Err(e.into()),
-    };
-    state
-        .store
-        .update_newsletter(&slug, record(&b))
-        .await
-        .map_err(not_found)?;
-    state.newsletters.clear();
-    Ok(see_other(&format!("/admin/newsletters/{}", seg(&slug))))
+    match newsletters::update(&state, &slug, &fields(&form, &slug)).await {
+        Ok(_) => Ok(see_other(&format!("/admin/newsletters/{}", seg(&slug)))),
+        Err(e) => match refused_field(&e) {
+            Some((status, message)) => {
+                edit_page(&state, &session, &slug, status, Some(message)).await
+            }
+            None => Err(not_found(e)),
+        },
+    }
 }
 
 pub async fn archive(
@@ -214,11 +195,8 @@ pub async fn archive(
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
     csrf::form(&req, payload, &state, &session).await?;
-    state
-        .store
-        .archive_newsletter(&slug)
+    newsletters::archive(&state, &slug)
         .await
         .map_err(not_found)?;
-    state.newsletters.clear();
     Ok(see_other("/admin/newsletters"))
 }

@@ -4,15 +4,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::newsletters::not_found;
-use super::{csrf, page, resource, see_other, seg, ConsoleError, Result, Session};
-use crate::routes::admin::{self, subscribers::AddBody, Admin};
+use super::{csrf, page, refusal, resource, see_other, seg, ConsoleError, Result, Session};
+use crate::app::Error;
+use crate::routes::admin::import::{export_csv, import_csv};
 use crate::routes::AppState;
-use crate::store::Error;
+use crate::subscribers::{self, AddBody};
 
 const PAGE: u32 = 50;
 
@@ -68,10 +68,8 @@ async fn list_page(
     if search.is_some_and(|s| s.chars().count() > 320 || s.chars().any(char::is_control)) {
         return Err(bad("Search for at most 320 characters of an address."));
     }
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    if status.is_some_and(|s| !matches!(s, "pending" | "confirmed" | "unsubscribed")) {
-        return Err(bad("The status is pending, confirmed or unsubscribed."));
-    }
+    let status = subscribers::status_filter(q.status.as_deref())
+        .map_err(|_| bad("The status is pending, confirmed or unsubscribed."))?;
     let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
         None => 0,
         Some(a) => a
@@ -84,7 +82,7 @@ async fn list_page(
         .store
         .newsletter_by_slug(slug)
         .await
-        .map_err(not_found)?;
+        .map_err(|e| not_found(e.into()))?;
     let found = state
         .store
         .search_subscribers(n.id, status, search, PAGE, after)
@@ -92,7 +90,7 @@ async fn list_page(
     let next = found.next.as_ref().map(|cursor| {
         serde_urlencoded::to_string([
             ("q", search.unwrap_or_default()),
-            ("status", status.unwrap_or_default()),
+            ("status", status.map(|s| s.as_str()).unwrap_or_default()),
             ("after", cursor.as_str()),
         ])
         .unwrap_or_default()
@@ -107,7 +105,7 @@ async fn list_page(
             "newsletter": n,
             "subscribers": found.subscribers,
             "q": search.unwrap_or_default(),
-            "status": status.unwrap_or_default(),
+            "status": status.map(|s| s.as_str()).unwrap_or_default(),
             "next": next,
             "first_page": after == 0,
             "notice": notice,
@@ -140,7 +138,7 @@ pub async fn add(
         status: Some(form.get("status").to_string()).filter(|s| !s.is_empty()),
         consent: Some(form.get("consent").to_string()).filter(|s| !s.is_empty()),
     };
-    match admin::subscribers::add_subscriber(&state, &slug, &b).await {
+    match subscribers::add(&state, &slug, &b).await {
         Ok((existed, row)) => {
             let text = if existed {
                 format!("{} was already on the list ({}).", row.email, row.status)
@@ -157,20 +155,20 @@ pub async fn add(
             )
             .await
         }
-        Err(crate::routes::ApiError::Client {
-            status, message, ..
-        }) if status != StatusCode::NOT_FOUND => {
-            list_page(
-                &req,
-                &state,
-                &session,
-                &slug,
-                status,
-                json!({ "error": message }),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match refusal(&e) {
+            Some((status, message)) if status != StatusCode::NOT_FOUND => {
+                list_page(
+                    &req,
+                    &state,
+                    &session,
+                    &slug,
+                    status,
+                    json!({ "error": message }),
+                )
+                .await
+            }
+            _ => Err(not_found(e)),
+        },
     }
 }
 
@@ -182,35 +180,26 @@ pub async fn unsubscribe(
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
     let form = csrf::form(&req, payload, &state, &session).await?;
-    let email = admin::path_email(form.get("email"))?;
-    let n = state
-        .store
-        .newsletter_by_slug(&slug)
+    let email = subscribers::parse_email(form.get("email"))?;
+    crate::newsletters::get(&state, &slug)
         .await
         .map_err(not_found)?;
     // Only an existing subscription changes status.
-    state
-        .store
-        .subscriber_in(n.id, email.as_str())
-        .await
-        .map_err(|e| match e {
-            Error::NotFound => ConsoleError::Client(
-                StatusCode::NOT_FOUND,
-                "That address is not on this newsletter.".into(),
-            ),
-            e => e.into(),
-        })?;
-    state
-        .store
-        .set_status(
-            n.id,
-            email.as_str(),
-            None,
-            "unsubscribed",
-            Some("unsubscribed by an admin in the console"),
-            Utc::now(),
-        )
-        .await?;
+    subscribers::set_status(
+        &state,
+        &slug,
+        email.as_str(),
+        "unsubscribed",
+        Some("unsubscribed by an admin in the console"),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::NotFound { .. } => ConsoleError::Client(
+            StatusCode::NOT_FOUND,
+            "That address is not on this newsletter.".into(),
+        ),
+        e => e.into(),
+    })?;
     Ok(see_other(&format!(
         "/admin/newsletters/{}/subscribers",
         seg(&slug)
@@ -239,7 +228,7 @@ pub async fn import(
     csrf::check_token(sent, &session)?;
     // The session stands in for the bearer token; a refusal stays the API's
     // JSON, whose message the page shows.
-    Ok(admin::import::import(Admin, req, slug, payload, state)
+    Ok(import_csv(req, slug, payload, state)
         .await
         .unwrap_or_else(|e| actix_web::ResponseError::error_response(&e)))
 }
@@ -250,7 +239,7 @@ pub async fn export(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
-    Ok(admin::import::export(Admin, req, slug, state).await?)
+    Ok(export_csv(req, slug, state).await?)
 }
 
 #[derive(Deserialize)]
@@ -270,10 +259,9 @@ pub async fn history(
     let data = if raw.trim().is_empty() {
         None
     } else {
-        let email = admin::path_email(&raw)?;
-        match state.store.address_data(email.as_str()).await {
+        match subscribers::address(&state, &raw).await {
             Ok(d) => Some(d),
-            Err(Error::NotFound) => {
+            Err(Error::NotFound { .. }) => {
                 return Err(ConsoleError::Client(
                     StatusCode::NOT_FOUND,
                     "Nothing is held on that address.".into(),
@@ -300,8 +288,7 @@ pub async fn erase(
     session: Session,
 ) -> Result<HttpResponse> {
     let form = csrf::form(&req, payload, &state, &session).await?;
-    let email = admin::path_email(form.get("email"))?;
-    state.store.erase(email.as_str(), Utc::now()).await?;
+    let email = subscribers::erase(&state, form.get("email")).await?;
     Ok(page(
         &state,
         StatusCode::OK,

@@ -6,7 +6,7 @@ mod auth;
 mod digests;
 mod pages;
 
-use herald::routes::console::password;
+use herald::admins::password;
 
 use crate::helpers::{unique_email, TestApp};
 

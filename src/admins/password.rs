@@ -1,4 +1,4 @@
-//! Admin passwords: argon2id hashes in PHC form, and the rules a new
+//! Console passwords: argon2id hashes in PHC form, and the rules a new
 //! password must meet.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

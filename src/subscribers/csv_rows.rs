@@ -1,32 +1,16 @@
-//! Bulk import of subscribers from CSV, shared by the admin API and
-//! `herald import`.
-//!
-//! The file is never held whole: a blocking task runs `csv::Reader` over any
-//! `Read` (a file, or the HTTP body through [`channel_reader`]) and hands
-//! batches of parsed rows over a small bounded channel to the async side,
-//! which writes each batch in one transaction. Memory stays flat whatever
-//! the file's size; duplicates across batches need no in-memory set, since
-//! the second occurrence finds the first already subscribed.
+//! Reading an import file: `csv::Reader` over any `Read` (a file, or an
+//! HTTP body through [`channel_reader`]) on a blocking thread, handing
+//! batches of checked rows to the async side over a small bounded channel.
+//! Lines are counted exactly, and one endless record can't grow memory.
 
 use std::io::{self, Read};
 
-use actix_web::web::Bytes;
-use chrono::Utc;
+use bytes::Bytes;
 use serde::Serialize;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
-use crate::config::Config;
-use crate::domain::{token, SubscriberEmail, SubscriberName};
-use crate::email::{confirmation_message, Templates};
-use crate::store::{Confirmation, ImportRow, ImportStatus, Newsletter, Store, IMPORT_BATCH};
-
-/// At most this many invalid rows are listed in a summary; the rest are
-/// only counted (`invalid_total`), so a garbage file can't bloat the answer.
-pub const MAX_INVALID_LISTED: usize = 1000;
-
-/// Imports of at least this many rows refresh the database's planner
-/// statistics when they finish (see [`Store::analyze_after_import`]).
-const ANALYZE_AFTER: u64 = 10_000;
+use crate::domain::{SubscriberEmail, SubscriberName};
+use crate::store::{ImportRow, IMPORT_BATCH};
 
 /// Invalid values are shown at most this long (in characters).
 const MAX_VALUE_CHARS: usize = 320;
@@ -36,45 +20,6 @@ const MAX_VALUE_CHARS: usize = 320;
 /// need, and it keeps one endless line or quoted field from growing the
 /// parser's buffer without bound. A longer one ends the import.
 pub const MAX_RECORD_BYTES: u64 = 64 * 1024;
-
-/// Whether imported rows are pending or already confirmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    /// Each address gets a confirmation email, as for a signup.
-    Pending,
-    /// They agreed elsewhere; `note` records how (GDPR art. 7 evidence).
-    Confirmed { note: String },
-}
-
-/// A refused `confirmed`/`consent` combination: (code, message).
-pub type ModeError = (&'static str, &'static str);
-
-impl Mode {
-    /// Confirmed imports need a consent note of at most 1000 characters with
-    /// no control characters but newlines; without `confirmed` the note is
-    /// not used.
-    pub fn new(confirmed: bool, consent: Option<&str>) -> Result<Self, ModeError> {
-        if !confirmed {
-            return Ok(Mode::Pending);
-        }
-        let note = consent.map(str::trim).unwrap_or_default();
-        if note.is_empty() {
-            return Err((
-                "consent_required",
-                "say how these people consented (`consent`) to import them as confirmed",
-            ));
-        }
-        if note.chars().count() > 1000 || note.chars().any(|c| c.is_control() && c != '\n') {
-            return Err((
-                "invalid_consent",
-                "a consent note is at most 1000 characters with no control characters",
-            ));
-        }
-        Ok(Mode::Confirmed {
-            note: note.to_string(),
-        })
-    }
-}
 
 /// One refused row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,155 +31,23 @@ pub struct InvalidRow {
     pub reason: String,
 }
 
-/// The answer to an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    pub imported: u64,
-    /// Repeats within the file, addresses already subscribed (in any
-    /// status) and erased addresses.
-    pub skipped: u64,
-    /// The first [`MAX_INVALID_LISTED`] invalid rows.
-    pub invalid: Vec<InvalidRow>,
-    pub invalid_total: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// The file isn't one we can import (no header, no `email` column, a
-    /// record past [`MAX_RECORD_BYTES`]); batches before it stay imported.
-    #[error("{0}")]
-    Csv(String),
-    /// Reading the input failed; batches before it stay imported.
-    #[error("reading the file failed after {imported} rows were imported: {source}")]
-    Read { source: io::Error, imported: u64 },
-    #[error(transparent)]
-    Store(#[from] anyhow::Error),
-}
-
 /// What the parsing task hands over: valid rows and refused ones, together
 /// at most [`IMPORT_BATCH`].
 #[derive(Debug, Default)]
-struct Batch {
-    rows: Vec<ImportRow>,
-    invalid: Vec<InvalidRow>,
-}
-
-/// Everything an import needs besides its input.
-pub struct Importer<'a> {
-    pub store: &'a Store,
-    pub templates: &'a Templates,
-    pub config: &'a Config,
-    pub newsletter: &'a Newsletter,
-    pub mode: Mode,
-    /// Woken after a batch that queued mail (the in-process delivery
-    /// worker); `None` where mail is sent by another process.
-    pub wake: Option<&'a Notify>,
-}
-
-impl Importer<'_> {
-    /// Imports every row of `input`. Each batch is its own transaction, so a
-    /// failure part-way keeps the batches before it; importing the same file
-    /// again skips them.
-    pub async fn run<R: Read + Send + 'static>(&self, input: R) -> Result<Summary, ImportError> {
-        let (tx, mut rx) = mpsc::channel(2);
-        let parser = tokio::task::spawn_blocking(move || parse(input, &tx));
-        let status = match &self.mode {
-            Mode::Pending => ImportStatus::Pending {
-                cooldown: chrono::Duration::from_std(self.config.resend_cooldown)
-                    .map_err(anyhow::Error::from)?,
-                confirm_ttl: chrono::Duration::from_std(self.config.confirm_ttl)
-                    .map_err(anyhow::Error::from)?,
-            },
-            Mode::Confirmed { note } => ImportStatus::Confirmed { note },
-        };
-        let mut summary = Summary::default();
-        while let Some(batch) = rx.recv().await {
-            let started = std::time::Instant::now();
-            let Batch { rows, invalid } = batch;
-            summary.invalid_total += invalid.len() as u64;
-            let room = MAX_INVALID_LISTED.saturating_sub(summary.invalid.len());
-            summary.invalid.extend(invalid.into_iter().take(room));
-            let outcome = self
-                .store
-                .import_batch(
-                    self.newsletter.id,
-                    &rows,
-                    &status,
-                    Utc::now(),
-                    |email, pending| self.confirmation(email, pending),
-                )
-                .await?;
-            summary.imported += outcome.imported;
-            summary.skipped += outcome.skipped;
-            tracing::debug!(
-                rows = rows.len(),
-                imported = outcome.imported,
-                ms = started.elapsed().as_millis() as u64,
-                "import batch written"
-            );
-            if outcome.queued > 0 {
-                if let Some(wake) = self.wake {
-                    wake.notify_one();
-                }
-            }
-        }
-        match parser.await {
-            Ok(Ok(())) => {
-                if summary.imported >= ANALYZE_AFTER {
-                    if let Err(e) = self.store.analyze_after_import().await {
-                        tracing::warn!(error = %e, "refreshing statistics after the import failed");
-                    }
-                }
-                tracing::info!(
-                    newsletter = %self.newsletter.slug,
-                    imported = summary.imported,
-                    skipped = summary.skipped,
-                    invalid = summary.invalid_total,
-                    "import finished"
-                );
-                Ok(summary)
-            }
-            Ok(Err(ParseError::Csv(message))) => Err(ImportError::Csv(match summary.imported {
-                0 => message,
-                n => format!("{message} ({n} rows before it were imported)"),
-            })),
-            Ok(Err(ParseError::Read(source))) => Err(ImportError::Read {
-                source,
-                imported: summary.imported,
-            }),
-            Err(e) => Err(ImportError::Store(anyhow::anyhow!(
-                "the CSV parser failed: {e}"
-            ))),
-        }
-    }
-
-    /// A fresh token and the confirmation that carries it, as a signup's.
-    fn confirmation(&self, email: &str, pending: &[String]) -> anyhow::Result<Confirmation> {
-        let raw = token::generate();
-        let message = confirmation_message(
-            self.templates,
-            self.config,
-            email,
-            &raw,
-            pending,
-            std::slice::from_ref(self.newsletter),
-        )?;
-        Ok(Confirmation {
-            token_hash: token::hash(&raw),
-            message,
-        })
-    }
+pub(super) struct Batch {
+    pub rows: Vec<ImportRow>,
+    pub invalid: Vec<InvalidRow>,
 }
 
 #[derive(Debug)]
-enum ParseError {
+pub(super) enum ParseError {
     Csv(String),
     Read(io::Error),
 }
 
 /// Runs on a blocking thread: reads `input` to the end (or until the
 /// receiver is gone), sending batches.
-fn parse<R: Read>(input: R, tx: &mpsc::Sender<Batch>) -> Result<(), ParseError> {
+pub(super) fn parse<R: Read>(input: R, tx: &mpsc::Sender<Batch>) -> Result<(), ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(LineCounter::new(input));
@@ -517,25 +330,6 @@ mod tests {
     fn shown_values_are_clean_and_short() {
         assert_eq!(shown("a\u{7}b\r\nc"), "abc");
         assert_eq!(shown(&"x".repeat(1000)).len(), MAX_VALUE_CHARS);
-    }
-
-    #[test]
-    fn consent_is_required_for_confirmed_imports() {
-        assert_eq!(Mode::new(false, None), Ok(Mode::Pending));
-        assert_eq!(
-            Mode::new(true, Some("  ")).unwrap_err().0,
-            "consent_required"
-        );
-        assert_eq!(
-            Mode::new(true, Some("a\u{0}")).unwrap_err().0,
-            "invalid_consent"
-        );
-        assert_eq!(
-            Mode::new(true, Some(" fair ")),
-            Ok(Mode::Confirmed {
-                note: "fair".into()
-            })
-        );
     }
 
     #[test]

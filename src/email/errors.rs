@@ -1,0 +1,70 @@
+//! What a failed send means: the relay's reply classified for the retry
+//! policy (worth another try, or not) and, where it says so, when to come
+//! back. The SMTP transport and the delivery worker both read it.
+
+use std::time::Duration;
+
+/// A failed send, classified for the retry policy.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// True for 4xx replies, timeouts, refused or dropped connections:
+    /// worth another try later. False for 5xx (but 552) and client errors.
+    pub transient: bool,
+    pub message: String,
+}
+
+pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let code = e.status().map(|c| c.to_string());
+    // RFC 5321 4.5.3.1.10: a 552 for too many recipients is really temporary.
+    let permanent = (e.is_permanent() && code.as_deref() != Some("552")) || e.is_client();
+    SendError {
+        transient: !permanent,
+        message: e.to_string(),
+    }
+}
+
+/// "try again in 120 seconds", "retry in 5 minutes": a server's own idea of
+/// when to come back, at most a day.
+pub fn retry_hint(reply: &str) -> Option<Duration> {
+    let lower = reply.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(3).find_map(|w| {
+        if w[0] != "in" {
+            return None;
+        }
+        let n: u64 = w[1].parse().ok()?;
+        let unit = match w[2] {
+            u if u.starts_with("sec") || u == "s" => 1,
+            u if u.starts_with("min") => 60,
+            u if u.starts_with("hour") => 3600,
+            _ => return None,
+        };
+        Some(Duration::from_secs((n * unit).min(86_400)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_say_when_to_come_back() {
+        assert_eq!(
+            retry_hint("451 4.7.1 Greylisted, try again in 300 seconds"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            retry_hint("421 retry in 2 minutes."),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(retry_hint("451 try later"), None);
+        assert_eq!(
+            retry_hint("in 99999 hours"),
+            Some(Duration::from_secs(86_400))
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! Newsletters: create, change, archive, list, and look up by slug. The
+//! API, the console and `herald newsletter` all come here.
+
+mod cache;
+
+pub use cache::NewsletterCache;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::app::{App, Error, Result};
+use crate::domain::{NewsletterFields, NewsletterSlug, RawNewsletterFields};
+use crate::store::{self, NewNewsletter, Newsletter};
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent.
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A newsletter to create (`slug` and `name` required) or the fields to
+/// change (`null` clears an optional one).
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct NewsletterBody {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub from_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub from_address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub reply_to: Option<Option<String>>,
+    /// The subject of its digests; by default its name and the date.
+    #[serde(default, deserialize_with = "nullable")]
+    pub digest_subject: Option<Option<String>>,
+}
+
+fn slug(raw: &str) -> Result<NewsletterSlug> {
+    NewsletterSlug::parse(raw).map_err(|m| Error::invalid("invalid_slug", m))
+}
+
+fn store_form<'a>(slug: &'a str, f: &'a NewsletterFields) -> NewNewsletter<'a> {
+    NewNewsletter {
+        slug,
+        name: &f.name,
+        description: &f.description,
+        from_name: f.from_name.as_deref(),
+        from_address: f.from_address.as_deref(),
+        reply_to: f.reply_to.as_deref(),
+        digest_subject: f.digest_subject.as_deref(),
+    }
+}
+
+/// Adds a newsletter named `name` at `slug`, with the other fields of `b`.
+pub async fn create(
+    app: &App,
+    slug_raw: &str,
+    name: &str,
+    b: &NewsletterBody,
+) -> Result<Newsletter> {
+    let slug = slug(slug_raw)?;
+    let fields = NewsletterFields::parse(RawNewsletterFields {
+        name,
+        description: b.description.as_deref().unwrap_or_default(),
+        from_name: b.from_name.as_ref().and_then(Option::as_deref),
+        from_address: b.from_address.as_ref().and_then(Option::as_deref),
+        reply_to: b.reply_to.as_ref().and_then(Option::as_deref),
+        digest_subject: b.digest_subject.as_ref().and_then(Option::as_deref),
+    })?;
+    app.store
+        .create_newsletter(store_form(slug.as_str(), &fields))
+        .await
+        .map_err(|e| match e {
+            store::Error::Conflict => {
+                Error::conflict("slug_taken", "a newsletter with this slug exists")
+            }
+            e => e.into(),
+        })
+}
+
+/// Changes the fields given; `null` clears an optional one. The slug stays.
+pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newsletter> {
+    if b.slug.as_deref().is_some_and(|s| s != slug) {
+        return Err(Error::invalid(
+            "invalid_slug",
+            "a newsletter's slug cannot change",
+        ));
+    }
+    let current = app.store.newsletter_by_slug(slug).await?;
+    let pick = |given: &Option<Option<String>>, now: &Option<String>| -> Option<String> {
+        given.clone().unwrap_or_else(|| now.clone())
+    };
+    let (from_name, from_address, reply_to, digest_subject) = (
+        pick(&b.from_name, &current.from_name),
+        pick(&b.from_address, &current.from_address),
+        pick(&b.reply_to, &current.reply_to),
+        pick(&b.digest_subject, &current.digest_subject),
+    );
+    let fields = NewsletterFields::parse(RawNewsletterFields {
+        name: b.name.as_deref().unwrap_or(&current.name),
+        description: b.description.as_deref().unwrap_or(&current.description),
+        from_name: from_name.as_deref(),
+        from_address: from_address.as_deref(),
+        reply_to: reply_to.as_deref(),
+        digest_subject: digest_subject.as_deref(),
+    })?;
+    let updated = app
+        .store
+        .update_newsletter(slug, store_form(slug, &fields))
+        .await?;
+    app.newsletters.clear();
+    Ok(updated)
+}
+
+/// Archives: no more signups, not listed; history is kept.
+pub async fn archive(app: &App, slug: &str) -> Result<()> {
+    app.store.archive_newsletter(slug).await?;
+    app.newsletters.clear();
+    Ok(())
+}
+
+/// Every newsletter that is not archived.
+pub async fn list(app: &App) -> Result<Vec<Newsletter>> {
+    Ok(app.store.list_newsletters().await?)
+}
+
+/// One newsletter by slug (archived ones included).
+pub async fn get(app: &App, slug: &str) -> Result<Newsletter> {
+    Ok(app.store.newsletter_by_slug(slug).await?)
+}
+
+/// Newsletter slugs to ids, sorted and distinct; 422 for one that doesn't exist.
+pub async fn ids_for_slugs(app: &App, slugs: &[String]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        match app.store.newsletter_by_slug(slug).await {
+            Ok(n) => ids.push(n.id),
+            Err(store::Error::NotFound) => {
+                return Err(Error::invalid(
+                    "unknown_newsletter",
+                    format!("there is no newsletter `{}`", slug.escape_debug()),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}

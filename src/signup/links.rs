@@ -1,0 +1,89 @@
+//! What the links in a confirmation or digest email do: confirm pending
+//! subscriptions (a random token, stored hashed, that expires) and
+//! unsubscribe (a signed token that never does).
+
+use chrono::Utc;
+
+use crate::app::{App, Result};
+use crate::domain::token;
+use crate::store::{self, ConfirmOutcome, ConsentContext, SubscriptionInfo, TokenState};
+
+/// What the confirm page shows for a token; nothing changes.
+pub async fn confirm_page(app: &App, raw_token: &str) -> Result<TokenState> {
+    Ok(app
+        .store
+        .confirm_token_state(&token::hash(raw_token), Utc::now())
+        .await?)
+}
+
+/// A confirmed newsletter, with the reader's link to leave it.
+#[derive(Debug, serde::Serialize)]
+pub struct Confirmed {
+    pub name: String,
+    pub unsubscribe_url: String,
+}
+
+/// Confirms the token's pending subscriptions (only those in `only`, when
+/// given); idempotent.
+pub async fn confirm(
+    app: &App,
+    raw_token: &str,
+    only: Option<&[String]>,
+    consent: &ConsentContext,
+) -> Result<ConfirmOutcome> {
+    Ok(app
+        .store
+        .confirm(&token::hash(raw_token), Utc::now(), only, consent)
+        .await?)
+}
+
+impl Confirmed {
+    /// The confirmed subscriptions of an outcome, with their links.
+    pub fn list(app: &App, subscriptions: &[(i64, String)]) -> Vec<Confirmed> {
+        subscriptions
+            .iter()
+            .map(|(id, name)| Confirmed {
+                name: name.clone(),
+                unsubscribe_url: app.links.unsubscribe_url(*id),
+            })
+            .collect()
+    }
+}
+
+/// What the unsubscribe page shows for a token: its subscription and the
+/// token again (normalised), or `None` for a token that isn't ours.
+pub struct UnsubscribePage {
+    pub token: String,
+    pub info: SubscriptionInfo,
+}
+
+pub async fn unsubscribe_page(app: &App, raw_token: &str) -> Result<Option<UnsubscribePage>> {
+    let Some(id) = app.links.verify_unsubscribe(raw_token) else {
+        return Ok(None);
+    };
+    match app.store.subscription_info(id).await {
+        Ok(info) => Ok(Some(UnsubscribePage {
+            token: app.links.unsubscribe_token(id),
+            info,
+        })),
+        Err(store::Error::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Unsubscribes the token's subscription (idempotent); `None` for a token
+/// that isn't ours.
+pub async fn unsubscribe(
+    app: &App,
+    raw_token: &str,
+    consent: &ConsentContext,
+) -> Result<Option<SubscriptionInfo>> {
+    let Some(id) = app.links.verify_unsubscribe(raw_token) else {
+        return Ok(None);
+    };
+    match app.store.unsubscribe(id, Utc::now(), consent).await {
+        Ok(info) => Ok(Some(info)),
+        Err(store::Error::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
