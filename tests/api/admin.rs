@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{confirm_token_for, random_hex, spawn_app, unique_email, TestApp};
+use crate::helpers::{
+    admin_post, confirm, confirm_token_for, random_hex, spawn_app, unique_email, TestApp,
+};
 
 /// A request with an optional `Authorization` header value.
 async fn send(
@@ -24,16 +26,6 @@ async fn send(
         req = req.json(&b);
     }
     req.send().await.unwrap()
-}
-
-async fn admin_post(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(&app.admin_token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn admin_post_raw(
@@ -287,9 +279,7 @@ async fn the_subscriber_list_shows_status_and_timestamps() {
     assert_eq!(app.signup(&confirmed, &["daily"]).await.status(), 202);
     assert_eq!(app.signup(&elsewhere, &["weekly"]).await.status(), 202);
     let token = confirm_token_for(&confirmed).await;
-    let r = app
-        .post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await;
+    let r = confirm(&app, &token).await;
     assert_eq!(r.status(), 200);
 
     let all = page(&app, "").await;

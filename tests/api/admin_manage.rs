@@ -6,24 +6,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    confirm_token_for, emails_to, spawn_app, spawn_app_with, unique_email, wait_for_emails, TestApp,
+    admin, confirm, confirm_token_for, emails_to, spawn_app, spawn_app_with, unique_email,
+    wait_for_emails, TestApp,
 };
-
-async fn admin(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut r = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.admin_token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    r.send().await.unwrap()
-}
 
 async fn unauthorised(app: &TestApp, method: reqwest::Method, path: &str) {
     for token in [None, Some("wrong")] {
@@ -473,8 +458,7 @@ async fn erasing_an_address_leaves_only_a_hash() {
         .await;
     assert_eq!(r.status(), 202);
     let token = confirm_token_for(&email).await;
-    app.post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await;
+    confirm(&app, &token).await;
     app.wait_queue_drained().await;
     let before = text_values(&app).await;
     assert!(before.iter().any(|v| v.contains(&local)));
@@ -555,12 +539,7 @@ async fn erasing_an_address_leaves_only_a_hash() {
     let mails = wait_for_emails(&email, 2).await;
     let token =
         crate::helpers::link_token(mails.last().unwrap()["text"].as_str().unwrap(), "confirm");
-    assert_eq!(
-        app.post_form("/subscriptions/confirm", &format!("token={token}"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(confirm(&app, &token).await.status(), 200);
     assert_eq!(
         app.status_of("daily", &email).await.as_deref(),
         Some("confirmed")

@@ -8,30 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::digests::{add_confirmed, add_item, digest, send_digest, wait_digest_status};
 use crate::fake_smtp::FakeSmtp;
 use crate::helpers::{
-    emails_by_recipient, emails_to, random_hex, smtp_url, spawn_app, spawn_app_with, unique_email,
-    TestApp,
+    add_confirmed, add_item, digest, emails_by_recipient, emails_to, random_hex, readers,
+    send_digest, smtp_url, spawn_app, spawn_app_with, unique_email, wait_digest_status, TestApp,
 };
-
-/// `n` confirmed readers of "daily" through one CSV import.
-async fn readers(app: &TestApp, n: usize) -> Vec<String> {
-    let emails: Vec<String> = (0..n).map(|_| unique_email()).collect();
-    let r =
-        app.client
-            .post(app.url(
-                "/api/admin/newsletters/daily/subscribers/import?confirmed=true&consent=fixture",
-            ))
-            .bearer_auth(&app.admin_token)
-            .header("Content-Type", "text/csv")
-            .body(format!("email\n{}\n", emails.join("\n")))
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(r.status(), 200);
-    emails
-}
 
 async fn start_digest(app: &TestApp) -> i64 {
     add_item(

@@ -6,73 +6,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    emails_to, link_token, spawn_app, spawn_app_with, unique_email, wait_for_emails, TestApp,
+    add_confirmed, add_item, admin_post, digest, emails_to, free_port, link_token, readers,
+    send_digest, set_status, slow_relay, spawn_app, spawn_app_with, unique_email,
+    wait_digest_status, wait_for_emails,
 };
-
-async fn admin_post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(&app.admin_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn add_confirmed(app: &TestApp, slug: &str, email: &str) {
-    let r = admin_post(
-        app,
-        &format!("/api/admin/newsletters/{slug}/subscribers"),
-        json!({"email": email, "status": "confirmed", "consent": "test fixture"}),
-    )
-    .await;
-    assert!(r.status().is_success(), "{}", r.status());
-}
-
-pub async fn add_item(app: &TestApp, title: &str, url: &str, summary: &str) -> Value {
-    let r = admin_post(
-        app,
-        "/api/admin/feed-items",
-        json!({"title": title, "url": url, "summary": summary}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    r.json().await.unwrap()
-}
-
-pub async fn send_digest(app: &TestApp, slug: &str, key: Option<&str>) -> reqwest::Response {
-    let mut r = app
-        .client
-        .post(app.url(&format!("/api/admin/newsletters/{slug}/digests")))
-        .bearer_auth(&app.admin_token);
-    if let Some(k) = key {
-        r = r.header("Idempotency-Key", k);
-    }
-    r.send().await.unwrap()
-}
-
-pub async fn digest(app: &TestApp, id: i64) -> Value {
-    app.admin_get(&format!("/api/admin/digests/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap()
-}
-
-pub async fn wait_digest_status(app: &TestApp, id: i64, status: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let d = digest(app, id).await;
-        if d["status"] == status {
-            return d;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "digest never became {status}: {d}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn a_digest_reaches_each_confirmed_subscriber_once_with_one_click_unsubscribe() {
@@ -86,14 +23,7 @@ async fn a_digest_reaches_each_confirmed_subscriber_once_with_one_click_unsubscr
     app.signup(&pending, &["daily"]).await;
     let gone = unique_email();
     add_confirmed(&app, "daily", &gone).await;
-    let r = app
-        .client
-        .patch(app.url(&format!("/api/admin/newsletters/daily/subscribers/{gone}")))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"status": "unsubscribed"}))
-        .send()
-        .await
-        .unwrap();
+    let r = set_status(&app, "daily", &gone, "unsubscribed").await;
     assert_eq!(r.status(), 200);
 
     add_item(
@@ -257,30 +187,14 @@ async fn pause_in_the_middle_and_resume_sends_each_exactly_once() {
     // enough to pause it half way.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(crate::smtp_outage::slow_relay(
-        listener,
-        Duration::from_millis(15),
-    ));
+    tokio::spawn(slow_relay(listener, Duration::from_millis(15)));
     let app = spawn_app_with(&[
         ("smtp_url", &format!("smtp://127.0.0.1:{port}")),
         ("smtp_pool", "1"),
     ])
     .await;
     app.add_newsletter("daily", "Daily").await;
-    let readers: Vec<String> = (0..60).map(|_| unique_email()).collect();
-    let csv = format!("email\n{}\n", readers.join("\n"));
-    let r =
-        app.client
-            .post(app.url(
-                "/api/admin/newsletters/daily/subscribers/import?confirmed=true&consent=fixture",
-            ))
-            .bearer_auth(&app.admin_token)
-            .header("Content-Type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(r.status(), 200);
+    let readers: Vec<String> = readers(&app, 60).await;
     add_item(&app, "Big news", "https://news.example/big", "").await;
 
     let d: Value = send_digest(&app, "daily", None).await.json().await.unwrap();
@@ -580,11 +494,7 @@ async fn the_cli_previews_and_sends_a_digest() {
 async fn a_reader_who_unsubscribes_before_their_turn_is_skipped() {
     // SMTP is down when the digest is created, so nothing can go out
     // before the reader unsubscribes; then the server comes back.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
     app.add_newsletter("daily", "Daily").await;
     let stays = unique_email();
@@ -596,16 +506,7 @@ async fn a_reader_who_unsubscribes_before_their_turn_is_skipped() {
     let id = d["id"].as_i64().unwrap();
     assert_eq!(d["recipients"].as_i64(), Some(2));
 
-    let r = app
-        .client
-        .patch(app.url(&format!(
-            "/api/admin/newsletters/daily/subscribers/{leaves}"
-        )))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"status": "unsubscribed"}))
-        .send()
-        .await
-        .unwrap();
+    let r = set_status(&app, "daily", &leaves, "unsubscribed").await;
     assert_eq!(r.status(), 200);
     // The next claim after the change skips the leaver without the relay.
     // (A send that had already begun before the change may still deliver:
@@ -619,7 +520,7 @@ async fn a_reader_who_unsubscribes_before_their_turn_is_skipped() {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
-    tokio::spawn(crate::smtp_outage::slow_relay(listener, Duration::ZERO));
+    tokio::spawn(slow_relay(listener, Duration::ZERO));
     let done = wait_digest_status(&app, id, "sent").await;
     assert_eq!(
         (done["sent"].as_i64(), done["skipped"].as_i64()),

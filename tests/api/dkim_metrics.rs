@@ -13,8 +13,8 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    maildev_url, random_hex, spawn_app, spawn_app_with, unique_email, wait_for_emails, TestApp,
-    TestDb,
+    add_confirmed, admin_post, free_port, maildev_url, random_hex, set_status, spawn_app,
+    spawn_app_with, unique_email, wait_for_emails, TestApp, TestDb,
 };
 
 const DOMAIN: &str = "herald.test";
@@ -183,26 +183,6 @@ async fn raw_source(email: &Value) -> Vec<u8> {
         .unwrap();
     assert_eq!(r.status(), 200);
     r.bytes().await.unwrap().to_vec()
-}
-
-async fn admin_post(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(&app.admin_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn add_confirmed(app: &TestApp, slug: &str, email: &str) {
-    let r = admin_post(
-        app,
-        &format!("/api/admin/newsletters/{slug}/subscribers"),
-        json!({"email": email, "status": "confirmed", "consent": "test fixture"}),
-    )
-    .await;
-    assert!(r.status().is_success(), "{}", r.status());
 }
 
 /// One new feed item, then a digest of it to `slug`'s confirmed readers.
@@ -577,11 +557,7 @@ async fn metrics_count_sends_and_show_the_queue() {
 async fn metrics_count_retries_failures_and_skips() {
     // Nothing listens on this port: every attempt is a temporary failure,
     // retried until `retry_for` runs out, then failed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let app = spawn_app_with(&[
         ("smtp_url", &format!("smtp://127.0.0.1:{port}")),
         ("retry_for", "2s"),
@@ -595,16 +571,7 @@ async fn metrics_count_retries_failures_and_skips() {
     add_confirmed(&app, "daily", &leaves).await;
     send_digest(&app, "daily").await;
     // Unsubscribed before the relay ever answers: the next attempt skips it.
-    let r = app
-        .client
-        .patch(app.url(&format!(
-            "/api/admin/newsletters/daily/subscribers/{leaves}"
-        )))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({"status": "unsubscribed"}))
-        .send()
-        .await
-        .unwrap();
+    let r = set_status(&app, "daily", &leaves, "unsubscribed").await;
     assert_eq!(r.status(), 200);
 
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 use herald::store::{NewFeed, Store};
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp, TestDb};
+use crate::helpers::{admin, spawn_app, spawn_app_with, TestApp, TestDb};
 
 /// What the feed server answers on one path.
 #[derive(Clone)]
@@ -132,22 +132,6 @@ const ATOM: &str = r#"<?xml version="1.0" encoding="utf-8"?>
   <entry><title type="html">&lt;b&gt;Atom&lt;/b&gt; two</title><id>urn:desk:2</id><updated>2024-01-01T00:00:00Z</updated>
     <link rel="alternate" href="https://desk.example/2"/><content type="html">&lt;p&gt;Second &lt;i&gt;entry&lt;/i&gt;&lt;/p&gt;</content></entry>
 </feed>"#;
-
-async fn admin(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut r = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&app.admin_token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    r.send().await.unwrap()
-}
 
 /// Adds a feed polled every second; returns its id.
 async fn add_feed(app: &TestApp, url: &str, newsletters: &[&str]) -> i64 {

@@ -8,7 +8,8 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    confirm_token_for, emails_to, random_hex, spawn_app, wait_for_emails, TestApp,
+    confirm, confirm_token_for, emails_to, random_hex, set_status, spawn_app, wait_for_emails,
+    TestApp,
 };
 
 const IMPORT: &str = "/api/admin/newsletters/daily/subscribers/import";
@@ -176,14 +177,7 @@ async fn import_counts_valid_invalid_duplicate_subscribed_and_erased_rows() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let r = app
-        .client
-        .patch(app.url(&format!("/api/admin/newsletters/daily/subscribers/{left}")))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({ "status": "unsubscribed" }))
-        .send()
-        .await
-        .unwrap();
+    let r = set_status(&app, "daily", &left, "unsubscribed").await;
     assert_eq!(r.status(), 200);
     assert_eq!(app.signup(&erased, &["other"]).await.status(), 202);
     let r = app
@@ -303,9 +297,7 @@ async fn a_pending_import_sends_confirmations_that_confirm() {
     let emails = wait_for_emails(&two, 1).await;
     assert_eq!(emails.len(), 1);
     assert!(emails[0]["subject"].as_str().unwrap().contains("Daily"));
-    let r = app
-        .post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await;
+    let r = confirm(&app, &token).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         app.status_of("daily", &one).await.as_deref(),
@@ -380,16 +372,7 @@ async fn an_export_imports_back_into_another_newsletter() {
     let summary = import(&app, &format!("{IMPORT}{confirmed}"), csv).await;
     assert_eq!(summary["imported"], 5, "{summary}");
     let unsubscribed = addr("r0", &run);
-    let r = app
-        .client
-        .patch(app.url(&format!(
-            "/api/admin/newsletters/daily/subscribers/{unsubscribed}"
-        )))
-        .bearer_auth(&app.admin_token)
-        .json(&json!({ "status": "unsubscribed" }))
-        .send()
-        .await
-        .unwrap();
+    let r = set_status(&app, "daily", &unsubscribed, "unsubscribed").await;
     assert_eq!(r.status(), 200);
 
     let exported = export(&app, "daily", "").await;

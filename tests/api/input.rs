@@ -4,7 +4,7 @@
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::helpers::{random_hex, spawn_app, spawn_app_with, unique_email, TestApp};
+use crate::helpers::{random_hex, spawn_app, spawn_app_with, subscribers, unique_email, TestApp};
 
 const INVALID_EMAIL: &str = "Please, enter correct email address";
 
@@ -14,18 +14,6 @@ type Headers<'a> = Vec<(&'a str, &'a str)>;
 /// A form body with every pair percent-encoded.
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
-}
-
-/// Every subscriber of `slug`, as the admin API lists them.
-async fn subscribers(app: &TestApp, slug: &str) -> Vec<Value> {
-    let r = app
-        .admin_get(&format!(
-            "/api/admin/newsletters/{slug}/subscribers?limit=1000"
-        ))
-        .await;
-    assert_eq!(r.status(), 200);
-    let page: Value = r.json().await.unwrap();
-    page["subscribers"].as_array().unwrap().clone()
 }
 
 /// Messages in the outgoing queue, whatever their state.

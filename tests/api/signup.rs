@@ -5,15 +5,10 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    confirm_token_for, emails_by_recipient, emails_to, link_token, spawn_app, spawn_app_with,
-    unique_email, wait_for_emails, TestApp, TestDb,
+    confirm, confirm_token_for, emails_by_recipient, emails_to, link_token, spawn_app,
+    spawn_app_with, unique_email, wait_for_emails, TestDb,
 };
 use herald::store::{ConsentContext, NewMessage, NewNewsletter, SignupJob, Signups, Store};
-
-async fn confirm(app: &TestApp, token: &str) -> reqwest::Response {
-    app.post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await
-}
 
 #[tokio::test]
 async fn signup_sends_one_multipart_confirmation_and_post_confirms() {
@@ -302,9 +297,7 @@ async fn a_burst_of_signups_keeps_each_ones_subscriptions_and_email() {
 
     // Each email carries its own working token.
     let token = link_token(mails[&distinct[3]][0]["text"].as_str().unwrap(), "confirm");
-    let r = app
-        .post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await;
+    let r = confirm(&app, &token).await;
     assert!(r.status().is_success() || r.status().is_redirection());
     assert_eq!(
         app.status_of("weekly", &distinct[3]).await.as_deref(),
