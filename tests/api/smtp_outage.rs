@@ -3,62 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-use crate::helpers::{emails_to, smtp_url, spawn_app_with, unique_email, wait_for_emails};
-
-/// Forwards connections on `listener` to the real capture server.
-async fn relay(listener: TcpListener) {
-    let target = smtp_url().trim_start_matches("smtp://").to_string();
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            return;
-        };
-        let target = target.clone();
-        tokio::spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
-        });
-    }
-}
-
-/// Like [`relay`], but each chunk from the client waits `delay` first: a
-/// slow SMTP server.
-pub async fn slow_relay(listener: TcpListener, delay: Duration) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let target = smtp_url().trim_start_matches("smtp://").to_string();
-    loop {
-        let Ok((inbound, _)) = listener.accept().await else {
-            return;
-        };
-        let target = target.clone();
-        tokio::spawn(async move {
-            let Ok(outbound) = TcpStream::connect(&target).await else {
-                return;
-            };
-            let (mut ci, mut co) = inbound.into_split();
-            let (mut si, mut so) = outbound.into_split();
-            let up = async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                while let Ok(n) = ci.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    tokio::time::sleep(delay).await;
-                    if so.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-                let _ = so.shutdown().await;
-            };
-            let down = async move {
-                let _ = tokio::io::copy(&mut si, &mut co).await;
-            };
-            tokio::join!(up, down);
-        });
-    }
-}
+use crate::helpers::{emails_to, free_port, relay, spawn_app_with, unique_email, wait_for_emails};
 
 async fn max_attempts(app: &crate::helpers::TestApp) -> i64 {
     let sql = "SELECT COALESCE(MAX(attempts), 0) FROM messages";
@@ -79,11 +26,7 @@ async fn max_attempts(app: &crate::helpers::TestApp) -> i64 {
 #[tokio::test]
 async fn signup_while_smtp_is_down_delivers_once_it_is_back() {
     // A port with nothing listening: connections are refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
     app.add_newsletter("daily", "Daily").await;
     let email = unique_email();

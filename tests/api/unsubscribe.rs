@@ -1,15 +1,13 @@
 //! Unsubscribing: a page on GET, a change only on POST (also RFC 8058 one-click).
 
-use crate::helpers::{confirm_token_for, link_token, spawn_app, unique_email, TestApp};
+use crate::helpers::{confirm, confirm_token_for, link_token, spawn_app, unique_email, TestApp};
 
 /// Signs `email` up to "daily", confirms, and returns the unsubscribe token
 /// shown on the confirmation page.
 async fn confirmed_reader(app: &TestApp, email: &str) -> String {
     app.signup(email, &["daily"]).await;
     let token = confirm_token_for(email).await;
-    let r = app
-        .post_form("/subscriptions/confirm", &format!("token={token}"))
-        .await;
+    let r = confirm(app, &token).await;
     assert_eq!(r.status(), 200);
     let page = r
         .text()

@@ -9,28 +9,9 @@ use std::time::{Duration, Instant};
 use herald::config::Config;
 use herald::startup::{open_store, Application};
 use herald::store::Store;
-use rand::Rng;
 use serde_json::Value;
 
-pub fn random_hex(n: usize) -> String {
-    let mut rng = rand::rng();
-    (0..n)
-        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap())
-        .collect()
-}
-
-/// A fresh address nobody else in the suite uses.
-pub fn unique_email() -> String {
-    format!("reader-{}@example.com", random_hex(16))
-}
-
-pub fn smtp_url() -> String {
-    std::env::var("TEST_SMTP_URL").unwrap_or_else(|_| "smtp://127.0.0.1:1025".to_string())
-}
-
-pub fn maildev_url() -> String {
-    std::env::var("TEST_MAILDEV_URL").unwrap_or_else(|_| "http://127.0.0.1:1080".to_string())
-}
+use super::{random_hex, smtp_url, subscribers};
 
 /// The test's database: a temporary SQLite file or a PostgreSQL database,
 /// removed on drop.
@@ -226,16 +207,8 @@ impl TestApp {
 
     /// The status of `email` in newsletter `slug`, from the admin API.
     pub async fn status_of(&self, slug: &str, email: &str) -> Option<String> {
-        let r = self
-            .admin_get(&format!(
-                "/api/admin/newsletters/{slug}/subscribers?limit=1000"
-            ))
-            .await;
-        assert_eq!(r.status(), 200);
-        let page: Value = r.json().await.unwrap();
-        page["subscribers"]
-            .as_array()
-            .unwrap()
+        subscribers(self, slug)
+            .await
             .iter()
             .find(|s| s["email"] == email)
             .map(|s| s["status"].as_str().unwrap().to_string())
@@ -277,74 +250,4 @@ impl TestApp {
             .map(|(_, n)| n)
             .unwrap_or(0)
     }
-}
-
-/// Every message the capture server holds for `address`.
-pub async fn emails_to(address: &str) -> Vec<Value> {
-    let url = format!("{}/email", maildev_url());
-    let r = reqwest::Client::new()
-        .get(url)
-        .query(&[("to.address", address)])
-        .send()
-        .await
-        .expect("the SMTP capture server's API answers (start it, or run bash .ci/run)");
-    r.json().await.unwrap()
-}
-
-/// The capture server's messages for each of `addresses` (one request).
-pub async fn emails_by_recipient(
-    addresses: &[String],
-) -> std::collections::HashMap<String, Vec<Value>> {
-    let all: Vec<Value> = reqwest::get(format!("{}/email", maildev_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut out: std::collections::HashMap<String, Vec<Value>> =
-        addresses.iter().map(|a| (a.clone(), Vec::new())).collect();
-    for m in all {
-        if let Some(to) = m["to"][0]["address"].as_str() {
-            if let Some(list) = out.get_mut(to) {
-                list.push(m);
-            }
-        }
-    }
-    out
-}
-
-/// Waits until `n` messages for `address` have arrived and returns them.
-pub async fn wait_for_emails(address: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let emails = emails_to(address).await;
-        if emails.len() >= n {
-            return emails;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {n} emails to {address}, got {}",
-            emails.len()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The token in the first `…/subscriptions/{action}?token=…` link of a text.
-pub fn link_token(text: &str, action: &str) -> String {
-    let marker = format!("/subscriptions/{action}?token=");
-    let start = text
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {action} link in {text}"))
-        + marker.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect()
-}
-
-/// The confirmation token of the one email `address` received.
-pub async fn confirm_token_for(address: &str) -> String {
-    let emails = wait_for_emails(address, 1).await;
-    link_token(emails[0]["text"].as_str().unwrap(), "confirm")
 }

@@ -1,0 +1,210 @@
+//! Erasing an address leaves only a hash; stale pending signups are purged.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{
+    admin, confirm, confirm_token_for, emails_to, spawn_app, spawn_app_with, unique_email,
+    wait_for_emails, TestApp,
+};
+
+use super::*;
+
+/// Every text value in every table, to prove an address is gone.
+async fn text_values(app: &TestApp) -> Vec<String> {
+    use herald::store::Store;
+    let mut out = Vec::new();
+    match &app.store {
+        Store::Sqlite(p) => {
+            let cols: Vec<(String, String)> = sqlx::query_as(
+                "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                 WHERE m.type = 'table' AND c.type = 'TEXT'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            assert!(cols.len() > 20, "{cols:?}");
+            for (t, c) in cols {
+                let sql =
+                    format!("SELECT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
+                out.extend(
+                    sqlx::query_scalar::<_, String>(&sql)
+                        .fetch_all(p)
+                        .await
+                        .unwrap(),
+                );
+            }
+        }
+        Store::Postgres(p) => {
+            let cols: Vec<(String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND data_type IN ('text', 'character varying')",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            assert!(cols.len() > 20, "{cols:?}");
+            for (t, c) in cols {
+                let sql = format!("SELECT \"{c}\"::text FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
+                out.extend(
+                    sqlx::query_scalar::<_, String>(&sql)
+                        .fetch_all(p)
+                        .await
+                        .unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn erasing_an_address_leaves_only_a_hash() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    app.add_newsletter("weekly", "Weekly").await;
+    let email = unique_email();
+    let local = email.split('@').next().unwrap().to_string();
+    let r = app
+        .post_json(
+            "/subscriptions",
+            &json!({"email": email, "name": "Erin Erasable", "newsletters": ["daily", "weekly"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let token = confirm_token_for(&email).await;
+    confirm(&app, &token).await;
+    app.wait_queue_drained().await;
+    let before = text_values(&app).await;
+    assert!(before.iter().any(|v| v.contains(&local)));
+    assert!(before.iter().any(|v| v.contains("Erin Erasable")));
+
+    unauthorised(
+        &app,
+        Method::DELETE,
+        &format!("/api/admin/subscribers/{email}"),
+    )
+    .await;
+    assert_eq!(
+        admin(
+            &app,
+            Method::DELETE,
+            &format!("/api/admin/subscribers/{email}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let after = text_values(&app).await;
+    assert!(
+        !after.iter().any(|v| v.to_lowercase().contains(&local)),
+        "the address survives somewhere"
+    );
+    assert!(!after.iter().any(|v| v.contains("Erin Erasable")));
+    assert_eq!(
+        admin(
+            &app,
+            Method::GET,
+            &format!("/api/admin/subscribers/{email}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        admin(
+            &app,
+            Method::DELETE,
+            &format!("/api/admin/subscribers/{email}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+
+    // An import skips it...
+    let csv = format!("email,name\n{email},Erin\n{},New\n", unique_email());
+    let r = app
+        .client
+        .post(app.url("/api/admin/newsletters/daily/subscribers/import?confirmed=true&consent=list%20transfer"))
+        .bearer_auth(&app.admin_token)
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(
+        (report["imported"].as_i64(), report["skipped"].as_i64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    assert_eq!(app.status_of("daily", &email).await, None);
+
+    // ...while the person can still sign up again, with double opt-in.
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("pending")
+    );
+    let mails = wait_for_emails(&email, 2).await;
+    let token =
+        crate::helpers::link_token(mails.last().unwrap()["text"].as_str().unwrap(), "confirm");
+    assert_eq!(confirm(&app, &token).await.status(), 200);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("confirmed")
+    );
+}
+
+#[tokio::test]
+async fn stale_pending_signups_are_purged() {
+    let app = spawn_app_with(&[
+        ("confirm_ttl", "0s"),
+        ("purge_after", "0s"),
+        ("purge_interval", "100ms"),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    // Confirmed by hand: must survive the purge.
+    let keep = unique_email();
+    let r = admin(
+        &app,
+        reqwest::Method::POST,
+        "/api/admin/newsletters/daily/subscribers",
+        Some(json!({"email": keep, "status": "confirmed", "consent": "paper form"})),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let stale = unique_email();
+    app.signup(&stale, &["daily"]).await;
+    wait_for_emails(&stale, 1).await;
+
+    // The subscription goes, then the subscriber with nothing left (once its
+    // confirmation is no longer in flight).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let address = format!("/api/admin/subscribers/{stale}");
+    while app.status_of("daily", &stale).await.is_some()
+        || admin(&app, reqwest::Method::GET, &address, None)
+            .await
+            .status()
+            != 404
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the stale signup was never purged"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.status_of("daily", &keep).await.as_deref(),
+        Some("confirmed")
+    );
+    assert_eq!(emails_to(&stale).await.len(), 1);
+}
