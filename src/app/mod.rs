@@ -56,7 +56,7 @@ impl App {
 /// the database.
 pub async fn link_signer(store: &Store) -> anyhow::Result<LinkSigner> {
     let key = store
-        .secret("link_key", || token::generate().into_bytes())
+        .secret("link_key", token::generate().into_bytes())
         .await?;
     Ok(LinkSigner::new(key))
 }

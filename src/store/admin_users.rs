@@ -1,5 +1,5 @@
 //! The web console's admin users and their sessions. Passwords arrive here
-//! already hashed (argon2, in `routes::console::password`); sessions are
+//! already hashed (argon2, in `admins::password`); sessions are
 //! stored by the SHA-256 of their token, so they work across processes.
 
 use chrono::{DateTime, Utc};

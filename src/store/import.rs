@@ -268,13 +268,13 @@ impl Store {
                             let due_ids: Vec<i64> = due.iter().map(|d| d.0).collect();
                             let due_json = json(&due_ids)?;
                             let mut pending: HashMap<i64, Vec<String>> = HashMap::new();
-                            let names: Vec<(i64, String, String)> = sqlx::query_as(&pending_sql)
+                            let names: Vec<(i64, SubscriptionStatus, String)> = sqlx::query_as(&pending_sql)
         .persistent(false)
                                 .bind(&due_json)
                                 .fetch_all(&mut *tx)
                                 .await?;
                             for (id, status, name) in names {
-                                if status == "pending" {
+                                if status == SubscriptionStatus::Pending {
                                     pending.entry(id).or_default().push(name);
                                 }
                             }

@@ -137,10 +137,9 @@ impl Store {
         Ok(())
     }
 
-    /// Returns the named secret, creating it with `make` the first time. Two
+    /// Returns the named secret, storing `fresh` as it the first time. Two
     /// processes starting at once agree on one value.
-    pub async fn secret(&self, name: &str, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
-        let fresh = make();
+    pub async fn secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
         both!(self, p => {
             sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(name)

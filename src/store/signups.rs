@@ -10,6 +10,7 @@ use sqlx::QueryBuilder;
 use super::queue::{NewMessage, QueueConn};
 use super::subscriptions::{ConsentContext, SignupOutcome};
 use super::{both, BeginWrite, Store};
+use crate::domain::SubscriptionStatus;
 
 /// One signup to write, its confirmation email already rendered.
 pub struct SignupWrite<'a> {
@@ -89,8 +90,8 @@ impl Store {
                    updated_at = excluded.updated_at \
                  RETURNING subscriber_id, newsletter_id, status",
             );
-            let statuses: HashMap<(i64, i64), String> = qb
-                .build_query_as::<(i64, i64, String)>()
+            let statuses: HashMap<(i64, i64), SubscriptionStatus> = qb
+                .build_query_as::<(i64, i64, SubscriptionStatus)>()
                 .fetch_all(&mut *tx)
                 .await?
                 .into_iter()
@@ -103,7 +104,7 @@ impl Store {
             for (i, (j, (sid, confirm_sent_at))) in jobs.iter().zip(&subscribers).enumerate() {
                 let mut any_pending = false;
                 for nid in j.newsletter_ids {
-                    if statuses.get(&(*sid, *nid)).map(String::as_str) == Some("pending") {
+                    if statuses.get(&(*sid, *nid)) == Some(&SubscriptionStatus::Pending) {
                         any_pending = true;
                         consents.push((*sid, *nid, j.consent));
                     }
@@ -147,10 +148,10 @@ impl Store {
                 }
                 list.push_unseparated(") ORDER BY s.subscriber_id, n.id");
                 let mut names: HashMap<i64, Vec<String>> = HashMap::new();
-                let rows: Vec<(i64, String, String)> =
+                let rows: Vec<(i64, SubscriptionStatus, String)> =
                     qb.build_query_as().fetch_all(&mut *tx).await?;
                 for (sid, status, name) in rows {
-                    if status == "pending" {
+                    if status == SubscriptionStatus::Pending {
                         names.entry(sid).or_default().push(name);
                     }
                 }
