@@ -118,22 +118,8 @@ echo "bench: building release" >&2
 cargo build --release --quiet
 BIN="$ROOT/target/release/herald"
 
-# A port nobody listens on (bash's /dev/tcp connect fails on a free one),
-# below the ephemeral range: tens of thousands of SMTP connections leave
-# their client ports in TIME_WAIT, and a listener can't bind to one of those.
-EPHEMERAL_LOW="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-[ "$EPHEMERAL_LOW" -gt 12000 ] || EPHEMERAL_LOW=32768
-free_port() {
-  local port
-  while :; do
-    port=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
-      { ! command -v ss >/dev/null 2>&1 || [ -z "$(ss -Htan "( sport = :$port )")" ]; }; then
-      echo "$port"
-      return
-    fi
-  done
-}
+# shellcheck source=bench/free_port.sh
+. "$ROOT/bench/free_port.sh"
 
 wait_port() {
   local port=$1 pid=$2 log=$3

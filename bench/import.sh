@@ -70,17 +70,8 @@ for n in "${SIZES[@]}"; do
   }' >"$WORK/rows-$n.csv"
 done
 
-# A port nobody listens on (bash's /dev/tcp connect fails on a free one).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
+# shellcheck source=bench/free_port.sh
+. "$ROOT/bench/free_port.sh"
 
 kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 

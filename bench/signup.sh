@@ -115,17 +115,8 @@ trap 'exit 130' INT TERM
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
-# A port nobody listens on (bash's /dev/tcp connect fails on a free one).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
+# shellcheck source=bench/free_port.sh
+. "$ROOT/bench/free_port.sh"
 
 # Waits while another benchmark's load runs (ours are all stopped here).
 wait_quiet() {
