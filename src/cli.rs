@@ -79,6 +79,23 @@ pub enum NewsletterCommand {
     },
     /// List newsletters.
     List,
+    /// Send the newsletter's digests on a schedule (checked by every
+    /// `herald serve`), or stop with --off.
+    Schedule {
+        slug: String,
+        /// A cron expression: 5 fields, or 6 with seconds first ("0 7 * * 1-5").
+        #[arg(required_unless_present = "off")]
+        cron: Option<String>,
+        /// An IANA time zone (default: HERALD_TIMEZONE).
+        #[arg(long)]
+        zone: Option<String>,
+        /// How many new items a slot needs (default 1).
+        #[arg(long)]
+        min_items: Option<i32>,
+        /// Stop sending on a schedule.
+        #[arg(long, conflicts_with_all = ["cron", "zone", "min_items"])]
+        off: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +258,47 @@ async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Result<(
                     e => e.into_anyhow(),
                 })?;
             println!("added newsletter {} ({})", n.slug, n.name);
+        }
+        NewsletterCommand::Schedule {
+            slug,
+            cron,
+            zone,
+            min_items,
+            off,
+        } => {
+            let app = App::new(
+                std::sync::Arc::new(config.clone()),
+                store.clone(),
+                Default::default(),
+            )
+            .await?;
+            let change = crate::schedule::Change {
+                schedule: Some(if off { None } else { cron }),
+                timezone: zone.map(Some),
+                min_items,
+            };
+            let n = crate::schedule::set(&app, &slug, &change)
+                .await
+                .map_err(|e| match e {
+                    crate::app::Error::NotFound { .. } => anyhow::anyhow!("no newsletter `{slug}`"),
+                    e => e.into_anyhow(),
+                })?;
+            match &n.schedule {
+                None => println!("{}: no schedule", n.slug),
+                Some(expr) => {
+                    let zone = n
+                        .timezone
+                        .clone()
+                        .unwrap_or_else(|| config.timezone.name().into());
+                    println!(
+                        "{}: \"{expr}\" in {zone}, at least {} new items",
+                        n.slug, n.min_items
+                    );
+                    for t in crate::schedule::next_runs(&app, &n, 3) {
+                        println!("  next: {}", t.to_rfc3339());
+                    }
+                }
+            }
         }
         NewsletterCommand::List => {
             for n in store.list_newsletters().await? {

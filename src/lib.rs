@@ -2,7 +2,8 @@
 //!
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
-//! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`], over
+//! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
+//! [`schedule`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`delivery`], [`feeds`], [`domain`]).
 
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod news;
 pub mod newsletters;
 pub mod routes;
+pub mod schedule;
 pub mod signup;
 pub mod startup;
 pub mod store;

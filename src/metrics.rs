@@ -82,6 +82,17 @@ struct Metrics {
 
 /// One set per process, like the process itself: a global avoids threading
 /// a handle through every worker for what is only ever incremented.
+/// The outcomes of scheduled slots, in [`RUN_STATUSES`] order.
+static SCHEDULE_RUNS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+const RUN_STATUSES: [&str; 3] = ["sent", "skipped", "missed"];
+
+/// A scheduled slot ended `sent`, `skipped` or `missed`.
+pub fn schedule_run(status: &str) {
+    if let Some(i) = RUN_STATUSES.iter().position(|s| *s == status) {
+        SCHEDULE_RUNS[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 static METRICS: Metrics = Metrics {
     sent: ByKind::new(),
     failed: ByKind::new(),
@@ -160,6 +171,16 @@ pub fn render(queue: &[(String, i64)]) -> String {
                 let _ = writeln!(out, "{name}{{kind=\"{kind}\"}} {v}");
             }
         }
+    }
+
+    let name = "herald_schedule_runs_total";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Scheduled digest slots by outcome, handled by this process.\n# TYPE {name} counter"
+    );
+    for (i, status) in RUN_STATUSES.iter().enumerate() {
+        let v = SCHEDULE_RUNS[i].load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}{{status=\"{status}\"}} {v}");
     }
 
     let name = "herald_queue_depth";

@@ -170,8 +170,9 @@ impl Application {
         let config = Arc::new(config);
         let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
         tokio::spawn(poller.run(stop_rx.clone()));
-        tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx));
-        let app = App::new(config, store.clone(), wake).await?;
+        tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx.clone()));
+        let app = Arc::new(App::new(config, store.clone(), wake).await?);
+        tokio::spawn(crate::schedule::run(app.clone(), stop_rx.clone()));
         let state = web::Data::new(AppState::new(app));
         let server = HttpServer::new(move || {
             actix_web::App::new()

@@ -53,6 +53,8 @@ pub const KEYS: &[&str] = &[
     "breaker_threshold",
     "breaker_cooloff",
     "workers",
+    "timezone",
+    "schedule_grace",
 ];
 
 /// A limit of `count` events per `per`.
@@ -116,6 +118,11 @@ pub struct Config {
     pub feed_timeout: Duration,
     /// A feed response larger than this is refused while it streams in.
     pub feed_max_bytes: u64,
+    /// The zone of times readers see, and of schedules that name none.
+    pub timezone: chrono_tz::Tz,
+    /// A slot missed (the server was down) by less than this still runs,
+    /// once; older ones are recorded as missed.
+    pub schedule_grace: Duration,
 }
 
 impl Config {
@@ -221,6 +228,9 @@ impl Config {
             feed_timeout: dur("feed_timeout", "15s")?,
             feed_max_bytes: parse_size(get("feed_max_bytes").unwrap_or("5MiB"))
                 .context("invalid `feed_max_bytes`")?,
+            timezone: crate::domain::parse_zone(get("timezone").unwrap_or("UTC"))
+                .context("invalid `timezone`")?,
+            schedule_grace: dur("schedule_grace", "1h")?,
         })
     }
 

@@ -92,6 +92,10 @@ mod tests {
             reply_to: None,
             digest_subject: None,
             created_at: Utc::now(),
+            schedule: None,
+            timezone: None,
+            min_items: 1,
+            next_run_at: None,
         };
         let items = [item(
             "Rates <rise>",

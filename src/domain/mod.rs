@@ -5,6 +5,7 @@ mod fields;
 mod links;
 mod name;
 mod news;
+mod schedule;
 mod slug;
 mod status;
 pub mod text;
@@ -17,8 +18,11 @@ pub use fields::{
 pub use links::SubscriberLinks;
 pub use name::SubscriberName;
 pub use news::{poll_interval, FeedUrl, NewsItem};
+pub use schedule::{parse_zone, Schedule};
 pub use slug::NewsletterSlug;
-pub use status::{DigestStatus, MessageKind, MessageStatus, SubscriptionStatus, UnknownValue};
+pub use status::{
+    DigestStatus, MessageKind, MessageStatus, RunStatus, SubscriptionStatus, UnknownValue,
+};
 
 /// True when `s` holds a control character (CR, LF, NUL, DEL, …), which no
 /// field of ours accepts: they are how header and log injection start.

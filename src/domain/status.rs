@@ -147,6 +147,20 @@ text_enum!(
 );
 
 text_enum!(
+    /// What became of one slot of a newsletter's schedule.
+    RunStatus {
+        /// Claimed by a process that is creating its digest now.
+        Running = "running",
+        /// Its digest went out (`digest_id`).
+        Sent = "sent",
+        /// Too few new items.
+        Skipped = "skipped",
+        /// Passed while no process ran, longer ago than the grace.
+        Missed = "missed",
+    }
+);
+
+text_enum!(
     /// What a queued message is.
     MessageKind {
         /// A double opt-in confirmation.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::app::{App, Error, Result};
 use crate::domain::{NewsletterFields, NewsletterSlug, RawNewsletterFields};
+use crate::schedule;
 use crate::store::{self, NewNewsletter, Newsletter};
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.
@@ -32,6 +33,27 @@ pub struct NewsletterBody {
     /// The subject of its digests; by default its name and the date.
     #[serde(default, deserialize_with = "nullable")]
     pub digest_subject: Option<Option<String>>,
+    /// A cron expression (5 fields, or 6 with seconds first) to send
+    /// digests on; `null` stops it.
+    #[serde(default, deserialize_with = "nullable")]
+    pub schedule: Option<Option<String>>,
+    /// The schedule's IANA zone; `null` means `HERALD_TIMEZONE`.
+    #[serde(default, deserialize_with = "nullable")]
+    pub timezone: Option<Option<String>>,
+    /// How many new items a scheduled slot needs (1-100, default 1).
+    #[schema(minimum = 1, maximum = 100)]
+    pub min_items: Option<i32>,
+}
+
+impl NewsletterBody {
+    /// The schedule fields of the body.
+    fn schedule_change(&self) -> schedule::Change {
+        schedule::Change {
+            schedule: self.schedule.clone(),
+            timezone: self.timezone.clone(),
+            min_items: self.min_items,
+        }
+    }
 }
 
 fn slug(raw: &str) -> Result<NewsletterSlug> {
@@ -66,7 +88,8 @@ pub async fn create(
         reply_to: b.reply_to.as_ref().and_then(Option::as_deref),
         digest_subject: b.digest_subject.as_ref().and_then(Option::as_deref),
     })?;
-    app.store
+    let created = app
+        .store
         .create_newsletter(store_form(slug.as_str(), &fields))
         .await
         .map_err(|e| match e {
@@ -74,7 +97,12 @@ pub async fn create(
                 Error::conflict("slug_taken", "a newsletter with this slug exists")
             }
             e => e.into(),
-        })
+        })?;
+    let change = b.schedule_change();
+    if change.is_empty() {
+        return Ok(schedule::with_next_run(app, created));
+    }
+    schedule::set(app, slug.as_str(), &change).await
 }
 
 /// Changes the fields given; `null` clears an optional one. The slug stays.
@@ -83,6 +111,13 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         return Err(Error::invalid(
             "invalid_slug",
             "a newsletter's slug cannot change",
+        ));
+    }
+    let change = b.schedule_change();
+    if !change.is_empty() && app.store.is_archived(slug).await? {
+        return Err(Error::conflict(
+            "archived",
+            "an archived newsletter has no schedule",
         ));
     }
     let current = app.store.newsletter_by_slug(slug).await?;
@@ -103,12 +138,15 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         reply_to: reply_to.as_deref(),
         digest_subject: digest_subject.as_deref(),
     })?;
+    if !change.is_empty() {
+        schedule::set(app, slug, &change).await?;
+    }
     let updated = app
         .store
         .update_newsletter(slug, store_form(slug, &fields))
         .await?;
     app.newsletters.clear();
-    Ok(updated)
+    Ok(schedule::with_next_run(app, updated))
 }
 
 /// Archives: no more signups, not listed; history is kept.
@@ -120,12 +158,17 @@ pub async fn archive(app: &App, slug: &str) -> Result<()> {
 
 /// Every newsletter that is not archived.
 pub async fn list(app: &App) -> Result<Vec<Newsletter>> {
-    Ok(app.store.list_newsletters().await?)
+    let all = app.store.list_newsletters().await?;
+    Ok(all
+        .into_iter()
+        .map(|n| schedule::with_next_run(app, n))
+        .collect())
 }
 
-/// One newsletter by slug (archived ones included).
+/// One newsletter (not archived) by slug.
 pub async fn get(app: &App, slug: &str) -> Result<Newsletter> {
-    Ok(app.store.newsletter_by_slug(slug).await?)
+    let n = app.store.newsletter_by_slug(slug).await?;
+    Ok(schedule::with_next_run(app, n))
 }
 
 /// Newsletter slugs to ids, sorted and distinct; 422 for one that doesn't exist.

@@ -25,7 +25,7 @@ use client::RateLimiter;
 /// the use cases' [`App`] (reached through `Deref`) and what only HTTP
 /// has, the per-client signup limit and the console's sign-in limits.
 pub struct AppState {
-    pub app: App,
+    pub app: std::sync::Arc<App>,
     pub limiter: RateLimiter,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
@@ -39,7 +39,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(app: App) -> Self {
+    pub fn new(app: std::sync::Arc<App>) -> Self {
         AppState {
             limiter: RateLimiter::new(app.config.signup_rate),
             console: Default::default(),

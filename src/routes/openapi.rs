@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::admin::{digests, feed_items, feeds, newsletters, subscribers};
+use super::admin::{digests, feed_items, feeds, newsletters, schedules, subscribers};
 use super::{confirm, health, metrics, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
@@ -89,6 +89,7 @@ impl Modify for UniqueOperationIds {
         subscribers::set_status,
         subscribers::address,
         subscribers::erase,
+        schedules::runs,
         digests::preview,
         digests::create,
         digests::get,

@@ -15,6 +15,7 @@ mod feeds;
 mod import;
 mod newsletters;
 mod queue;
+mod schedules;
 mod signups;
 mod sqlite_writer;
 mod subscriptions;
@@ -37,6 +38,7 @@ pub use feeds::{DueFeed, Feed, NewFeed};
 pub use import::{BatchOutcome, Confirmation, ImportBatch, ImportRow, ImportStatus, IMPORT_BATCH};
 pub use newsletters::{NewNewsletter, Newsletter};
 pub use queue::{NewMessage, QueuedMessage};
+pub use schedules::{NewSchedule, ScheduleRun, Scheduled};
 pub use signups::{SignupBatch, SignupWrite};
 pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,

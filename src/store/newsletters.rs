@@ -19,6 +19,17 @@ pub struct Newsletter {
     /// The subject of its digests, when not the default (name and date).
     pub digest_subject: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// A cron expression (5 fields, or 6 with seconds first) when digests
+    /// go out on a schedule.
+    pub schedule: Option<String>,
+    /// The schedule's IANA zone (`HERALD_TIMEZONE` when not set).
+    #[sqlx(rename = "schedule_zone")]
+    pub timezone: Option<String>,
+    /// How many new items a scheduled slot needs to send a digest.
+    pub min_items: i32,
+    /// When the next scheduled digest is due.
+    #[sqlx(skip)]
+    pub next_run_at: Option<DateTime<Utc>>,
 }
 
 impl Newsletter {
@@ -50,8 +61,8 @@ fn plausible_slug(slug: &str) -> bool {
     crate::domain::NewsletterSlug::parse(slug).is_ok()
 }
 
-const COLUMNS: &str =
-    "id, slug, name, description, from_name, from_address, reply_to, digest_subject, created_at";
+const COLUMNS: &str = "id, slug, name, description, from_name, from_address, reply_to, \
+     digest_subject, created_at, schedule, schedule_zone, min_items";
 
 impl Store {
     /// Adds a newsletter; `Conflict` when the slug is taken (also by an

@@ -6,6 +6,7 @@ pub(crate) mod feed_items;
 pub(crate) mod feeds;
 pub(crate) mod import;
 pub(crate) mod newsletters;
+pub(crate) mod schedules;
 pub(crate) mod subscribers;
 
 use std::future::Future;
@@ -83,6 +84,10 @@ pub fn scope() -> actix_web::Scope {
                 ("GET", web::get().to(subscribers::get_one)),
                 ("PATCH", web::patch().to(subscribers::set_status)),
             ],
+        ))
+        .service(resource(
+            "/newsletters/{slug}/runs",
+            vec![("GET", web::get().to(schedules::runs))],
         ))
         .service(resource(
             "/newsletters/{slug}/digests/preview",

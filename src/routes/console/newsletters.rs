@@ -9,6 +9,7 @@ use super::{csrf, page, refusal, resource, see_other, seg, ConsoleError, Result,
 use crate::app::Error;
 use crate::newsletters::{self, NewsletterBody};
 use crate::routes::AppState;
+use crate::schedule;
 use crate::store::Newsletter;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -25,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ("GET", web::get().to(edit)),
             ("POST", web::post().to(update)),
         ],
+    ))
+    .service(resource(
+        "/newsletters/{slug}/schedule",
+        vec![("POST", web::post().to(set_schedule))],
     ))
     .service(resource(
         "/newsletters/{slug}/archive",
@@ -48,6 +53,7 @@ fn fields(form: &csrf::Form, slug: &str) -> NewsletterBody {
         from_address: Some(opt(form.get("from_address"))),
         reply_to: Some(opt(form.get("reply_to"))),
         digest_subject: Some(opt(form.get("digest_subject"))),
+        ..Default::default()
     }
 }
 
@@ -123,19 +129,46 @@ fn embed_snippet(base_url: &str, n: &Newsletter) -> String {
     )
 }
 
+/// Which form on the page a refusal belongs to.
+enum Refused {
+    Fields(String),
+    Schedule(String),
+}
+
 async fn edit_page(
     state: &AppState,
     session: &Session,
     slug: &str,
     status: StatusCode,
-    error: Option<String>,
+    refused: Option<Refused>,
 ) -> Result<HttpResponse> {
-    let n = state
-        .store
-        .newsletter_by_slug(slug)
-        .await
-        .map_err(|e| not_found(e.into()))?;
+    let n = newsletters::get(state, slug).await.map_err(not_found)?;
     let counts = state.store.status_counts(n.id).await?;
+    let zone = match n.timezone.as_deref().map(crate::domain::parse_zone) {
+        Some(Ok(z)) => z,
+        _ => state.config.timezone,
+    };
+    let in_words = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&zone)
+            .format("%A %-d %B %Y, %H:%M:%S %Z")
+            .to_string()
+    };
+    let next_runs: Vec<String> = schedule::next_runs(state, &n, 3)
+        .into_iter()
+        .map(in_words)
+        .collect();
+    let runs: Vec<Value> = state
+        .store
+        .schedule_runs(&n, 10)
+        .await?
+        .into_iter()
+        .map(|r| json!({ "slot": in_words(r.slot), "status": r.status, "digest_id": r.digest_id }))
+        .collect();
+    let (error, schedule_error) = match refused {
+        Some(Refused::Fields(m)) => (Some(m), None),
+        Some(Refused::Schedule(m)) => (None, Some(m)),
+        None => (None, None),
+    };
     Ok(page(
         state,
         status,
@@ -147,6 +180,11 @@ async fn edit_page(
             "counts": counts,
             "snippet": embed_snippet(&state.config.base_url, &n),
             "error": error,
+            "schedule_error": schedule_error,
+            "zone": zone.name(),
+            "default_zone": state.config.timezone.name(),
+            "next_runs": next_runs,
+            "runs": runs,
         }),
     ))
 }
@@ -180,7 +218,58 @@ pub async fn update(
         Ok(_) => Ok(see_other(&format!("/admin/newsletters/{}", seg(&slug)))),
         Err(e) => match refused_field(&e) {
             Some((status, message)) => {
-                edit_page(&state, &session, &slug, status, Some(message)).await
+                edit_page(
+                    &state,
+                    &session,
+                    &slug,
+                    status,
+                    Some(Refused::Fields(message)),
+                )
+                .await
+            }
+            None => Err(not_found(e)),
+        },
+    }
+}
+
+/// Sets or clears the schedule from its form.
+pub async fn set_schedule(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    session: Session,
+    slug: web::Path<String>,
+) -> Result<HttpResponse> {
+    let form = csrf::form(&req, payload, &state, &session).await?;
+    let min_items = match form.get("min_items").trim() {
+        "" => None,
+        m => Some(m.parse::<i32>().map_err(|_| {
+            ConsoleError::Client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "New items is a whole number from 1 to 100.".into(),
+            )
+        })?),
+    };
+    let change = schedule::Change {
+        schedule: Some(opt(form.get("schedule").trim())),
+        timezone: Some(opt(form.get("timezone").trim())),
+        min_items,
+    };
+    match schedule::set(&state, &slug, &change).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/newsletters/{}#schedule",
+            seg(&slug)
+        ))),
+        Err(e) => match refused_field(&e) {
+            Some((status, message)) => {
+                edit_page(
+                    &state,
+                    &session,
+                    &slug,
+                    status,
+                    Some(Refused::Schedule(message)),
+                )
+                .await
             }
             None => Err(not_found(e)),
         },

@@ -21,11 +21,24 @@ pub struct TestDb {
 }
 
 enum Cleanup {
+    /// Someone else's database: nothing to remove.
+    None,
     Dir(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
+    /// Another handle on a database some other `TestDb` owns (and removes).
+    pub fn shared(url: &str) -> Self {
+        TestDb {
+            url: url.to_string(),
+            cleanup: Cleanup::None,
+        }
+    }
+
     pub async fn create() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -63,6 +76,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::None => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

@@ -1,0 +1,138 @@
+//! Scheduled digests: set a newsletter's schedule, list its slots, and the
+//! scheduler that `herald serve` runs. At each slot it creates the digest
+//! exactly as `POST …/digests` would, once per slot whatever the number of
+//! processes: the slot's row is claimed in the database, and the digest's
+//! idempotency key is the slot, so a process that died half-way is taken
+//! over without a second digest. After downtime the latest slot within
+//! `HERALD_SCHEDULE_GRACE` runs; every other one passed is recorded as
+//! missed, so there is never a burst of catch-up digests.
+
+mod scheduler;
+
+pub use scheduler::{run, tick};
+
+use chrono::{DateTime, Utc};
+
+use crate::app::{App, Error, Result};
+use crate::domain::{parse_zone, Schedule};
+use crate::store::{self, NewSchedule, Newsletter, ScheduleRun};
+
+/// A schedule change: `schedule` `Some(None)` turns it off; absent fields
+/// keep their value.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    pub schedule: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub min_items: Option<i32>,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.schedule.is_none() && self.timezone.is_none() && self.min_items.is_none()
+    }
+}
+
+/// The schedule a newsletter has, parsed; `None` without one (or with one
+/// that no longer parses, which the scheduler skips and logs).
+pub fn of(app: &App, n: &Newsletter) -> Option<Schedule> {
+    let expr = n.schedule.as_deref()?;
+    let zone = match n.timezone.as_deref() {
+        Some(z) => parse_zone(z).ok()?,
+        None => app.config.timezone,
+    };
+    Schedule::parse(expr, zone).ok()
+}
+
+/// Fills in `next_run_at` from the newsletter's schedule.
+pub fn with_next_run(app: &App, mut n: Newsletter) -> Newsletter {
+    n.next_run_at = of(app, &n).and_then(|s| s.next_after(Utc::now()));
+    n
+}
+
+/// The next `count` run times of a newsletter's schedule.
+pub fn next_runs(app: &App, n: &Newsletter, count: usize) -> Vec<DateTime<Utc>> {
+    let Some(s) = of(app, n) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(count);
+    let mut t = Utc::now();
+    while out.len() < count {
+        match s.next_after(t) {
+            Some(next) => {
+                out.push(next);
+                t = next;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Checks a change against the newsletter's current schedule and applies
+/// it from now on. 422 for an expression or zone that doesn't parse, 409
+/// for an archived newsletter.
+pub async fn set(app: &App, slug: &str, change: &Change) -> Result<Newsletter> {
+    if app.store.is_archived(slug).await? {
+        return Err(Error::conflict(
+            "archived",
+            "an archived newsletter has no schedule",
+        ));
+    }
+    let current = app.store.newsletter_by_slug(slug).await?;
+    let expression = match &change.schedule {
+        Some(s) => s.clone().filter(|s| !s.trim().is_empty()),
+        None => current.schedule.clone(),
+    };
+    let zone = match &change.timezone {
+        Some(z) => z.clone().filter(|z| !z.trim().is_empty()),
+        None => current.timezone.clone(),
+    };
+    let zone_name = zone
+        .as_deref()
+        .map(|z| parse_zone(z).map(|tz| tz.name().to_string()))
+        .transpose()?;
+    let min_items = change.min_items.unwrap_or(current.min_items);
+    if !(1..=100).contains(&min_items) {
+        return Err(Error::invalid("invalid_min_items", "min_items is 1 to 100"));
+    }
+    let expression = match expression {
+        Some(e) => {
+            let tz = match &zone_name {
+                Some(z) => parse_zone(z)?,
+                None => app.config.timezone,
+            };
+            Some(Schedule::parse(&e, tz)?.expression().to_string())
+        }
+        None => None,
+    };
+    app.store
+        .set_schedule(
+            slug,
+            NewSchedule {
+                expression: expression.as_deref(),
+                zone: zone_name.as_deref(),
+                min_items,
+            },
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            store::Error::Conflict => {
+                Error::conflict("archived", "an archived newsletter has no schedule")
+            }
+            e => e.into(),
+        })?;
+    tracing::info!(newsletter = slug, schedule = ?expression, zone = ?zone_name, min_items, "schedule set");
+    let n = app.store.newsletter_by_slug(slug).await?;
+    Ok(with_next_run(app, n))
+}
+
+/// A newsletter's slots, newest first (at most `limit`, 1-1000).
+pub async fn runs(app: &App, slug: &str, limit: Option<u32>) -> Result<Vec<ScheduleRun>> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::invalid("invalid_limit", "limit is 1 to 1000"));
+    }
+    let n = app.store.newsletter_by_slug(slug).await?;
+    Ok(app.store.schedule_runs(&n, limit).await?)
+}
