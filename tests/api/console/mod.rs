@@ -5,6 +5,7 @@
 mod auth;
 mod digests;
 mod pages;
+mod schedule;
 mod subscribers;
 
 use herald::admins::password;
