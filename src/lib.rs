@@ -3,7 +3,7 @@
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
-//! [`schedule`], over
+//! [`schedule`], [`preferences`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`delivery`], [`feeds`], [`domain`]).
 
@@ -20,6 +20,7 @@ pub mod feeds;
 pub mod metrics;
 pub mod news;
 pub mod newsletters;
+pub mod preferences;
 pub mod routes;
 pub mod schedule;
 pub mod signup;

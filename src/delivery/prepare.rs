@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::domain::SubscriptionStatus;
+use crate::domain::{MessageKind, SubscriptionStatus};
 use crate::email::{
-    build_message, link_forms, BodyText, Outgoing, QpTemplate, SendError, UNSUBSCRIBE_SENTINEL,
+    build_message, personalise, BodyText, Outgoing, PersonalLinks, QpTemplate, SendError, SENTINELS,
 };
 use crate::store::{DigestBody, QueuedMessage};
 
@@ -33,8 +33,8 @@ impl Worker {
         }
         let body = self.store.digest_body(id).await?;
         let body = Arc::new(CachedDigest {
-            text: QpTemplate::new(&body.body_text, UNSUBSCRIBE_SENTINEL),
-            html: QpTemplate::new(&body.body_html, UNSUBSCRIBE_SENTINEL),
+            text: QpTemplate::new(&body.body_text, &SENTINELS),
+            html: QpTemplate::new(&body.body_html, &SENTINELS),
             body,
         });
         let mut cache = self.digests.lock().expect("not poisoned");
@@ -45,19 +45,19 @@ impl Worker {
         Ok(body)
     }
 
-    /// Builds the MIME message: a confirmation from its stored body; a
-    /// digest from the digest's rendering with the reader's own unsubscribe
-    /// link and the list headers (RFC 2369, 2919, 8058).
+    /// Builds the MIME message: a digest from the digest's rendering, a
+    /// welcome from its stored body, each with the reader's own links and
+    /// the list headers (RFC 2369, 2919, 8058); anything else from its
+    /// stored body as it is.
     pub(super) async fn prepare(&self, m: &QueuedMessage) -> Result<Prepared, SendError> {
-        let permanent = |e: anyhow::Error| SendError {
-            transient: false,
-            message: format!("cannot build the message: {e:#}"),
+        let personal = match (m.kind, m.subscription_id, m.subscriber_id) {
+            (MessageKind::Digest | MessageKind::Welcome, Some(subscription), Some(subscriber)) => {
+                Some((subscription, subscriber))
+            }
+            _ => None,
         };
-        let (Some(digest_id), Some(subscription_id)) = (m.digest_id, m.subscription_id) else {
-            let from = match &m.sender {
-                Some(s) => s.parse().map_err(|e| permanent(anyhow::Error::from(e)))?,
-                None => self.config.from.clone(),
-            };
+        let Some((subscription_id, subscriber_id)) = personal else {
+            let from = self.sender(m.sender.as_deref(), None)?;
             let message = build_message(Outgoing {
                 from,
                 reply_to: m.reply_to.as_deref(),
@@ -71,10 +71,6 @@ impl Worker {
             .map_err(permanent)?;
             return Ok(Prepared::Send(Box::new(message)));
         };
-        let transient = |e: anyhow::Error| SendError {
-            transient: true,
-            message: format!("reading the digest failed: {e:#}"),
-        };
         let status = m.subscription_status;
         if status != Some(SubscriptionStatus::Confirmed) {
             return Ok(Prepared::Skip(format!(
@@ -82,35 +78,61 @@ impl Worker {
                 status.map(SubscriptionStatus::as_str).unwrap_or("gone")
             )));
         }
-        let cached = self.digest_body(digest_id).await.map_err(transient)?;
-        let d = &cached.body;
         let unsubscribe = self.links.unsubscribe_url(subscription_id);
-        // The same substitution as `email::personalise`, on encoded bodies.
-        let (in_text, in_html) = link_forms(&unsubscribe);
-        let text = cached.text.fill(in_text);
-        let html = cached.html.fill(&in_html);
-        let from = match &d.from_address {
-            Some(address) => lettre::message::Mailbox::new(
-                d.from_name.clone(),
-                address
-                    .parse()
-                    .map_err(|e| permanent(anyhow::Error::from(e)))?,
-            ),
-            None => self.config.from.clone(),
+        let manage = self.links.manage_url(subscriber_id);
+        let links = PersonalLinks {
+            unsubscribe: &unsubscribe,
+            manage: &manage,
         };
-        let list_id = list_id(
-            &d.newsletter_name,
-            &d.newsletter_slug,
-            self.config.from.email.domain(),
-        );
+        let (from, reply_to, list_id, text, html) = match m.digest_id {
+            Some(digest_id) => {
+                let cached = self.digest_body(digest_id).await.map_err(transient)?;
+                let d = &cached.body;
+                // The same substitution as `email::personalise`, on encoded bodies.
+                (
+                    self.sender(d.from_address.as_deref(), d.from_name.clone())?,
+                    d.reply_to.clone(),
+                    list_id(
+                        &d.newsletter_name,
+                        &d.newsletter_slug,
+                        self.config.from.email.domain(),
+                    ),
+                    BodyText::Encoded(cached.text.fill(&links.in_text())),
+                    BodyText::Encoded(cached.html.fill(&links.in_html())),
+                )
+            }
+            None => {
+                let info = self
+                    .store
+                    .subscription_info(subscription_id)
+                    .await
+                    .map_err(|e| transient(e.into()))?;
+                let (text, html) = personalise(
+                    m.body_text.as_deref().unwrap_or_default(),
+                    m.body_html.as_deref().unwrap_or_default(),
+                    &links,
+                );
+                (
+                    self.sender(m.sender.as_deref(), None)?,
+                    m.reply_to.clone(),
+                    list_id(
+                        &info.newsletter_name,
+                        &info.newsletter_slug,
+                        self.config.from.email.domain(),
+                    ),
+                    BodyText::Owned(text),
+                    BodyText::Owned(html),
+                )
+            }
+        };
         let message = build_message(Outgoing {
             from,
-            reply_to: d.reply_to.as_deref(),
+            reply_to: reply_to.as_deref(),
             to: &m.recipient,
             subject: &m.subject,
             message_id: &m.message_id,
-            text: BodyText::Encoded(text),
-            html: BodyText::Encoded(html),
+            text,
+            html,
             headers: vec![
                 ("List-Unsubscribe", format!("<{unsubscribe}>")),
                 (
@@ -122,6 +144,41 @@ impl Worker {
         })
         .map_err(permanent)?;
         Ok(Prepared::Send(Box::new(message)))
+    }
+
+    /// The From of a message: its own sender (an address, or `"Name"
+    /// <address>` text), else the configured one.
+    fn sender(
+        &self,
+        own: Option<&str>,
+        name: Option<String>,
+    ) -> Result<lettre::message::Mailbox, SendError> {
+        match (own, name) {
+            (Some(address), Some(name)) => Ok(lettre::message::Mailbox::new(
+                Some(name),
+                address
+                    .parse()
+                    .map_err(|e| permanent(anyhow::Error::from(e)))?,
+            )),
+            (Some(sender), None) => sender
+                .parse()
+                .map_err(|e| permanent(anyhow::Error::from(e))),
+            (None, _) => Ok(self.config.from.clone()),
+        }
+    }
+}
+
+fn permanent(e: anyhow::Error) -> SendError {
+    SendError {
+        transient: false,
+        message: format!("cannot build the message: {e:#}"),
+    }
+}
+
+fn transient(e: anyhow::Error) -> SendError {
+    SendError {
+        transient: true,
+        message: format!("reading the message's parts failed: {e:#}"),
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::email::{Templates, UNSUBSCRIBE_SENTINEL};
+use crate::email::{Templates, MANAGE_SENTINEL, UNSUBSCRIBE_SENTINEL};
 use crate::store::{FeedItem, Newsletter};
 
 #[derive(Debug, Clone)]
@@ -47,6 +47,7 @@ pub fn render(
             "date": date(now),
             "items": items,
             "unsubscribe_url": UNSUBSCRIBE_SENTINEL,
+            "manage_url": MANAGE_SENTINEL,
         }),
     )?;
     let subject = subject
@@ -64,7 +65,7 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::email::personalise;
+    use crate::email::{personalise, PersonalLinks};
 
     fn item(title: &str, url: &str, summary: &str) -> FeedItem {
         FeedItem {
@@ -95,6 +96,8 @@ mod tests {
             schedule: None,
             timezone: None,
             min_items: 1,
+            welcome_subject: None,
+            welcome_body: None,
             next_run_at: None,
         };
         let items = [item(
@@ -109,16 +112,22 @@ mod tests {
                 && c.text.contains("https://news.example/rates?a=1&b=2")
         );
         assert!(c.html.contains("Rates &lt;rise&gt;") && !c.html.contains("<rise>"));
-        let (text, html) = personalise(
-            &c.text,
-            &c.html,
-            "https://h.example/subscriptions/unsubscribe?token=7-ab",
-        );
+        let links = PersonalLinks {
+            unsubscribe: "https://h.example/subscriptions/unsubscribe?token=7-ab",
+            manage: "https://h.example/subscriptions/manage?token=3-cd&x=1",
+        };
+        let (text, html) = personalise(&c.text, &c.html, &links);
         assert!(
             text.contains("Unsubscribe: https://h.example/subscriptions/unsubscribe?token=7-ab")
         );
         assert!(html.contains("href=\"https://h.example/subscriptions/unsubscribe?token=7-ab\""));
-        assert!(!html.contains(UNSUBSCRIBE_SENTINEL) && !text.contains(UNSUBSCRIBE_SENTINEL));
+        assert!(text.contains(
+            "Manage your newsletters: https://h.example/subscriptions/manage?token=3-cd&x=1"
+        ));
+        assert!(html.contains("href=\"https://h.example/subscriptions/manage?token=3-cd&amp;x=1\""));
+        for s in [UNSUBSCRIBE_SENTINEL, MANAGE_SENTINEL] {
+            assert!(!html.contains(s) && !text.contains(s));
+        }
         let custom = render(&t, &n, &items, Utc::now(), Some("  Special\nedition ")).unwrap();
         assert_eq!(custom.subject, "Special edition");
     }

@@ -9,9 +9,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::app::{App, Error, Result};
-use crate::domain::{IdempotencyKey, Subject};
-use crate::email::personalise;
-use crate::store::{self, Created, Digest, DigestAction, NewDigest, Newsletter};
+use crate::domain::{IdempotencyKey, MessageKind, Subject, SubscriberEmail};
+use crate::email::{new_message_id, personalise, PersonalLinks};
+use crate::store::{self, Created, Digest, DigestAction, NewDigest, NewMessage, Newsletter};
 
 /// Optional settings for one digest.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -56,25 +56,69 @@ async fn next_content(
     Ok((content, items.iter().map(|i| i.id).collect()))
 }
 
-/// The next digest as its readers would see it (HTML), with a sample
-/// unsubscribe link; nothing is sent.
-pub async fn preview_html(app: &App, slug: &str) -> Result<String> {
+/// The newsletter and its next digest as a reader would get it, with
+/// sample links (they lead nowhere): subject, text, HTML.
+async fn sample(app: &App, slug: &str) -> Result<(Newsletter, String, String, String)> {
     let newsletter = app.store.newsletter_by_slug(slug).await?;
     let (content, _) = next_content(app, &newsletter, &DigestOptions::default()).await?;
-    let sample = app.links.sample_unsubscribe_url();
-    Ok(personalise(&content.text, &content.html, &sample).1)
+    let (unsubscribe, manage) = (
+        app.links.sample_unsubscribe_url(),
+        app.links.sample_manage_url(),
+    );
+    let links = PersonalLinks {
+        unsubscribe: &unsubscribe,
+        manage: &manage,
+    };
+    let (text, html) = personalise(&content.text, &content.html, &links);
+    Ok((newsletter, content.subject, text, html))
+}
+
+/// The next digest as its readers would see it (HTML); nothing is sent.
+pub async fn preview_html(app: &App, slug: &str) -> Result<String> {
+    Ok(sample(app, slug).await?.3)
 }
 
 /// The subject and plain-text part of the next digest.
 pub async fn preview_text(app: &App, slug: &str) -> Result<String> {
-    let newsletter = app.store.newsletter_by_slug(slug).await?;
-    let (content, _) = next_content(app, &newsletter, &DigestOptions::default()).await?;
-    let sample = app.links.sample_unsubscribe_url();
-    Ok(format!(
-        "Subject: {}\n\n{}",
-        content.subject,
-        personalise(&content.text, "", &sample).0
-    ))
+    let (_, subject, text, _) = sample(app, slug).await?;
+    Ok(format!("Subject: {subject}\n\n{text}"))
+}
+
+/// A test send's answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TestSend {
+    /// Always `queued`: it goes out through the queue, with its retries.
+    pub status: String,
+    pub to: String,
+    pub subject: String,
+}
+
+/// Sends the next digest to one address now, marked as a test (`[Test]`
+/// before its subject, sample links). It moves no cut-off and counts in no
+/// digest: the next real digest holds the same items.
+pub async fn send_test(app: &App, slug: &str, to: &str) -> Result<TestSend> {
+    let to = SubscriberEmail::parse(to)
+        .map_err(|_| Error::invalid("invalid_email", "`to` is one email address"))?;
+    let (newsletter, subject, text, html) = sample(app, slug).await?;
+    let subject = format!("[Test] {subject}");
+    let message = NewMessage {
+        kind: MessageKind::Test,
+        recipient: to.as_str().to_string(),
+        message_id: new_message_id(&app.config.from),
+        subject: subject.clone(),
+        body_text: text,
+        body_html: html,
+        sender: newsletter.sender(),
+        reply_to: newsletter.reply_to.clone(),
+        subscription_id: None,
+    };
+    app.store.queue_message(&message, Utc::now()).await?;
+    app.mail_queued();
+    Ok(TestSend {
+        status: "queued".into(),
+        to: to.as_str().to_string(),
+        subject,
+    })
 }
 
 /// Builds and queues the newsletter's next digest, one delivery per

@@ -109,6 +109,8 @@ pub struct NewsletterFields {
     pub from_address: Option<String>,
     pub reply_to: Option<String>,
     pub digest_subject: Option<String>,
+    pub welcome_subject: Option<String>,
+    pub welcome_body: Option<String>,
 }
 
 /// The fields as given, before checking.
@@ -120,6 +122,8 @@ pub struct RawNewsletterFields<'a> {
     pub from_address: Option<&'a str>,
     pub reply_to: Option<&'a str>,
     pub digest_subject: Option<&'a str>,
+    pub welcome_subject: Option<&'a str>,
+    pub welcome_body: Option<&'a str>,
 }
 
 impl NewsletterFields {
@@ -154,6 +158,24 @@ impl NewsletterFields {
             .digest_subject
             .map(|s| line(s, "invalid_digest_subject", "a digest subject"))
             .transpose()?;
+        let welcome_subject = raw
+            .welcome_subject
+            .map(|s| line(s, "invalid_welcome_subject", "a welcome subject"))
+            .transpose()?;
+        if let Some(b) = raw.welcome_body {
+            if b.trim().is_empty() || !text_ok(b, 20_000, true) {
+                return Err(refused(
+                    "invalid_welcome_body",
+                    "a welcome body is 1-20000 characters of Markdown with no control characters",
+                ));
+            }
+        }
+        if welcome_subject.is_some() != raw.welcome_body.is_some() {
+            return Err(refused(
+                "invalid_welcome",
+                "a welcome email needs both `welcome_subject` and `welcome_body`",
+            ));
+        }
         if raw.from_name.is_some() && raw.from_address.is_none() {
             return Err(refused(
                 "invalid_address",
@@ -167,6 +189,8 @@ impl NewsletterFields {
             from_address: raw.from_address.map(str::to_string),
             reply_to: raw.reply_to.map(str::to_string),
             digest_subject,
+            welcome_subject,
+            welcome_body: raw.welcome_body.map(|b| b.replace("\r\n", "\n")),
         })
     }
 }

@@ -42,6 +42,30 @@ impl SubscriberLinks {
         format!("{}/subscriptions/unsubscribe?token={token}", self.base_url)
     }
 
+    /// The signed token of a subscriber's preference page.
+    pub fn manage_token(&self, subscriber_id: i64) -> String {
+        self.signer.manage_token(subscriber_id)
+    }
+
+    /// A subscriber's preference page (never expires).
+    pub fn manage_url(&self, subscriber_id: i64) -> String {
+        format!(
+            "{}/subscriptions/manage?token={}",
+            self.base_url,
+            self.manage_token(subscriber_id)
+        )
+    }
+
+    /// What a preview shows where a reader's manage link will be.
+    pub fn sample_manage_url(&self) -> String {
+        format!("{}/subscriptions/manage?token=preview", self.base_url)
+    }
+
+    /// The subscriber a manage token names, if its signature holds.
+    pub fn verify_manage(&self, token: &str) -> Option<i64> {
+        self.signer.verify_manage(token)
+    }
+
     /// The subscription an unsubscribe token names, if its signature holds.
     pub fn verify_unsubscribe(&self, token: &str) -> Option<i64> {
         self.signer.verify_unsubscribe(token)

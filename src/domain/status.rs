@@ -167,6 +167,12 @@ text_enum!(
         Confirm = "confirm",
         /// One reader's copy of a digest.
         Digest = "digest",
+        /// A newsletter's welcome, once a subscription is confirmed.
+        Welcome = "welcome",
+        /// The link to a reader's preference page, asked for by address.
+        Manage = "manage",
+        /// A digest sent to one editor before the real one.
+        Test = "test",
     }
 );
 

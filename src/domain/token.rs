@@ -17,9 +17,11 @@ pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Signs and checks unsubscribe tokens `"{subscription_id}-{mac}"`. They
-/// never expire (RFC 8058 receivers may POST months later) and carry no name
-/// or address.
+/// Signs and checks link tokens `"{id}-{mac}"`: unsubscribe tokens name a
+/// subscription, manage tokens a subscriber, and the purpose is part of
+/// what is signed, so one can never stand for the other. They never expire
+/// (RFC 8058 receivers may POST months later) and carry no name or
+/// address.
 #[derive(Clone)]
 pub struct LinkSigner {
     key: Vec<u8>,
@@ -30,29 +32,46 @@ impl LinkSigner {
         Self { key }
     }
 
-    fn mac(&self, subscription_id: i64) -> Hmac<Sha256> {
+    fn mac(&self, purpose: &[u8], id: i64) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
-        mac.update(b"unsubscribe:");
-        mac.update(subscription_id.to_string().as_bytes());
+        mac.update(purpose);
+        mac.update(id.to_string().as_bytes());
         mac
     }
 
-    pub fn unsubscribe_token(&self, subscription_id: i64) -> String {
-        let tag = self.mac(subscription_id).finalize().into_bytes();
-        format!("{subscription_id}-{}", hex::encode(&tag[..16]))
+    fn sign(&self, purpose: &[u8], id: i64) -> String {
+        let tag = self.mac(purpose, id).finalize().into_bytes();
+        format!("{id}-{}", hex::encode(&tag[..16]))
     }
 
-    /// The subscription a token names, if its signature is right
+    /// The id a token names, if its signature for `purpose` is right
     /// (compared in constant time).
-    pub fn verify_unsubscribe(&self, token: &str) -> Option<i64> {
+    fn verify(&self, purpose: &[u8], token: &str) -> Option<i64> {
         let (id, tag) = token.trim().split_once('-')?;
         let id: i64 = id.parse().ok()?;
         let tag = hex::decode(tag).ok()?;
         if tag.len() != 16 {
             return None;
         }
-        self.mac(id).verify_truncated_left(&tag).ok()?;
+        self.mac(purpose, id).verify_truncated_left(&tag).ok()?;
         Some(id)
+    }
+
+    pub fn unsubscribe_token(&self, subscription_id: i64) -> String {
+        self.sign(b"unsubscribe:", subscription_id)
+    }
+
+    pub fn verify_unsubscribe(&self, token: &str) -> Option<i64> {
+        self.verify(b"unsubscribe:", token)
+    }
+
+    /// The token of a subscriber's preference page.
+    pub fn manage_token(&self, subscriber_id: i64) -> String {
+        self.sign(b"manage:", subscriber_id)
+    }
+
+    pub fn verify_manage(&self, token: &str) -> Option<i64> {
+        self.verify(b"manage:", token)
     }
 }
 
@@ -81,5 +100,10 @@ mod tests {
             None
         );
         assert_eq!(s.verify_unsubscribe("garbage"), None);
+        // A manage token is no unsubscribe token, nor the other way round.
+        let m = s.manage_token(42);
+        assert_eq!(s.verify_manage(&m), Some(42));
+        assert_eq!(s.verify_unsubscribe(&m), None);
+        assert_eq!(s.verify_manage(&t), None);
     }
 }

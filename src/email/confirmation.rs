@@ -38,6 +38,7 @@ pub fn confirmation_message(
         body_html: rendered.html,
         sender: own.and_then(Newsletter::sender),
         reply_to: newsletters.iter().find_map(|n| n.reply_to.clone()),
+        subscription_id: None,
     })
 }
 

@@ -21,6 +21,7 @@ pub struct Outgoing<'a> {
 /// A body as given, or already quoted-printable (a [`QpTemplate`] filled in).
 pub enum BodyText<'a> {
     Plain(&'a str),
+    Owned(String),
     Encoded(Vec<u8>),
 }
 
@@ -30,6 +31,7 @@ pub enum BodyText<'a> {
 fn part(content_type: ContentType, body: BodyText<'_>) -> SinglePart {
     let encoded = match body {
         BodyText::Plain(s) => quoted_printable::encode(normalise_newlines(s)),
+        BodyText::Owned(s) => quoted_printable::encode(normalise_newlines(&s)),
         BodyText::Encoded(bytes) => bytes,
     };
     SinglePart::builder()
@@ -40,10 +42,10 @@ fn part(content_type: ContentType, body: BodyText<'_>) -> SinglePart {
         ))
 }
 
-/// A body encoded once, quoted-printable, around a placeholder that
-/// differs per recipient (the unsubscribe link). Filling it in encodes only
-/// the value: a digest to 100,000 readers is encoded once, not 100,000
-/// times.
+/// A body encoded once, quoted-printable, around placeholders that differ
+/// per recipient (the unsubscribe and manage links). Filling them in
+/// encodes only the values: a digest to 100,000 readers is encoded once,
+/// not 100,000 times.
 ///
 /// Each piece starts on a line of its own, joined by soft line breaks
 /// (`=` CRLF, which decode to nothing), so no line grows past the 76
@@ -51,29 +53,46 @@ fn part(content_type: ContentType, body: BodyText<'_>) -> SinglePart {
 #[derive(Debug)]
 pub struct QpTemplate {
     pieces: Vec<Vec<u8>>,
+    /// Which placeholder stands before each piece but the first.
+    slots: Vec<usize>,
 }
 
 impl QpTemplate {
-    pub fn new(body: &str, placeholder: &str) -> Self {
+    pub fn new(body: &str, placeholders: &[&str]) -> Self {
         let body = normalise_newlines(body);
-        Self {
-            pieces: body
-                .split(placeholder)
-                .map(quoted_printable::encode)
-                .collect(),
+        let (mut pieces, mut slots) = (Vec::new(), Vec::new());
+        let mut rest = body.as_str();
+        loop {
+            let next = placeholders
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| rest.find(p).map(|at| (at, i, p.len())))
+                .min();
+            let Some((at, slot, len)) = next else {
+                pieces.push(quoted_printable::encode(rest));
+                break;
+            };
+            pieces.push(quoted_printable::encode(&rest[..at]));
+            slots.push(slot);
+            rest = &rest[at + len..];
         }
+        Self { pieces, slots }
     }
 
-    pub fn fill(&self, value: &str) -> Vec<u8> {
-        let value = quoted_printable::encode(value);
-        let extra = (self.pieces.len() - 1) * (value.len() + 6);
+    /// The body with `values[i]` wherever placeholder `i` stood.
+    pub fn fill<S: AsRef<str>>(&self, values: &[S]) -> Vec<u8> {
+        let values: Vec<Vec<u8>> = values
+            .iter()
+            .map(|v| quoted_printable::encode(v.as_ref()))
+            .collect();
+        let extra: usize = self.slots.iter().map(|s| values[*s].len() + 6).sum();
         let mut out = Vec::with_capacity(self.pieces.iter().map(Vec::len).sum::<usize>() + extra);
         for (i, piece) in self.pieces.iter().enumerate() {
             if i > 0 {
                 if !(out.is_empty() || out.ends_with(b"\r\n")) {
                     out.extend_from_slice(b"=\r\n");
                 }
-                out.extend_from_slice(&value);
+                out.extend_from_slice(&values[self.slots[i - 1]]);
                 out.extend_from_slice(b"=\r\n");
             }
             out.extend_from_slice(piece);
@@ -186,7 +205,7 @@ mod tests {
     fn a_filled_template_decodes_to_the_replaced_body() {
         let body = "Hello é\nUnsubscribe: @@ \n.\nlong ".to_string() + &"x".repeat(150) + "@@end\n";
         let url = "https://news.example/subscriptions/unsubscribe?token=123-abcdefabcdefabcdefabcdefabcdefabcdef0123456789";
-        let filled = QpTemplate::new(&body, "@@").fill(url);
+        let filled = QpTemplate::new(&body, &["@@"]).fill(&[url]);
         let decoded =
             quoted_printable::decode(&filled, quoted_printable::ParseMode::Strict).unwrap();
         assert_eq!(
@@ -200,8 +219,12 @@ mod tests {
         }
         // No placeholder at all: the body as it is.
         assert_eq!(
-            QpTemplate::new("plain\n", "@@").fill(url),
+            QpTemplate::new("plain\n", &["@@"]).fill(&[url]),
             quoted_printable::encode("plain\r\n")
         );
+        // Two placeholders, each filled with its own value, wherever they are.
+        let two = QpTemplate::new("a @U b @M c @U", &["@U", "@M"]).fill(&["1", "2"]);
+        let decoded = quoted_printable::decode(&two, quoted_printable::ParseMode::Strict).unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), "a 1 b 2 c 1");
     }
 }

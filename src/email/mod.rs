@@ -9,12 +9,14 @@ mod personal;
 mod rate;
 mod smtp;
 mod templates;
+mod welcome;
 
 pub use confirmation::{confirmation_message, human_duration, new_message_id};
 pub use dkim::{Dkim, SIGNED_HEADERS};
 pub use errors::{retry_hint, SendError};
 pub use mailer::Mailer;
 pub use message::{build_message, BodyText, Outgoing, QpTemplate};
-pub use personal::{link_forms, personalise, UNSUBSCRIBE_SENTINEL};
+pub use personal::{personalise, PersonalLinks, MANAGE_SENTINEL, SENTINELS, UNSUBSCRIBE_SENTINEL};
 pub use rate::SendRate;
 pub use templates::Templates;
+pub use welcome::{manage_link_message, markdown_html, welcome_message};

@@ -1,26 +1,51 @@
-//! Personalisation: a message rendered once for many readers carries a
-//! sentinel where each reader's own link goes, filled in per copy. The one
-//! place that knows how a link is written into each part.
+//! Personalisation: a message rendered once for many readers carries
+//! sentinels where each reader's own links go (unsubscribe, manage),
+//! filled in per copy. The one place that knows how a link is written into
+//! each part.
 
 use std::borrow::Cow;
 
 /// Stands where each recipient's unsubscribe URL goes. Letters only, so
 /// HTML escaping leaves it as it is.
 pub const UNSUBSCRIBE_SENTINEL: &str = "HERALDUNSUBSCRIBEURLXQZ";
+/// Stands where each recipient's preference-page URL goes.
+pub const MANAGE_SENTINEL: &str = "HERALDMANAGEURLXQZ";
+/// Both, in the order [`PersonalLinks::values`] gives their values.
+pub const SENTINELS: [&str; 2] = [UNSUBSCRIBE_SENTINEL, MANAGE_SENTINEL];
 
-/// A reader's link as it goes into the text part and into the HTML part
-/// (inside a double-quoted attribute).
-pub fn link_forms(url: &str) -> (&str, Cow<'_, str>) {
-    (url, html_escape::encode_double_quoted_attribute(url))
+/// One reader's links.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonalLinks<'a> {
+    pub unsubscribe: &'a str,
+    pub manage: &'a str,
 }
 
-/// One recipient's copy of plain bodies: their own unsubscribe link in both
-/// parts. (The delivery worker does the same on encoded bodies, through
-/// [`super::QpTemplate`] and [`link_forms`].)
-pub fn personalise(text: &str, html: &str, unsubscribe_url: &str) -> (String, String) {
-    let (in_text, in_html) = link_forms(unsubscribe_url);
-    (
-        text.replace(UNSUBSCRIBE_SENTINEL, in_text),
-        html.replace(UNSUBSCRIBE_SENTINEL, &in_html),
-    )
+impl PersonalLinks<'_> {
+    /// The links as they go into the text part, in [`SENTINELS`] order.
+    pub fn in_text(&self) -> [Cow<'_, str>; 2] {
+        [Cow::Borrowed(self.unsubscribe), Cow::Borrowed(self.manage)]
+    }
+
+    /// The links as they go into the HTML part (inside double-quoted
+    /// attributes and text alike), in [`SENTINELS`] order.
+    pub fn in_html(&self) -> [Cow<'_, str>; 2] {
+        [
+            html_escape::encode_double_quoted_attribute(self.unsubscribe),
+            html_escape::encode_double_quoted_attribute(self.manage),
+        ]
+    }
+}
+
+/// One recipient's copy of plain bodies: their own links in both parts.
+/// (The delivery worker does the same on encoded bodies, through
+/// [`super::QpTemplate`] and [`PersonalLinks`].)
+pub fn personalise(text: &str, html: &str, links: &PersonalLinks<'_>) -> (String, String) {
+    let fill = |body: &str, values: [Cow<'_, str>; 2]| {
+        let mut out = body.to_string();
+        for (sentinel, value) in SENTINELS.iter().zip(values) {
+            out = out.replace(sentinel, &value);
+        }
+        out
+    };
+    (fill(text, links.in_text()), fill(html, links.in_html()))
 }

@@ -42,6 +42,42 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/pages/unsubscribed.html"),
     ),
     (
+        "pages/manage.html",
+        include_str!("../../templates/pages/manage.html"),
+    ),
+    (
+        "pages/manage_saved.html",
+        include_str!("../../templates/pages/manage_saved.html"),
+    ),
+    (
+        "pages/manage_request.html",
+        include_str!("../../templates/pages/manage_request.html"),
+    ),
+    (
+        "email/welcome/subject.txt",
+        include_str!("../../templates/email/welcome/subject.txt"),
+    ),
+    (
+        "email/welcome/body.txt",
+        include_str!("../../templates/email/welcome/body.txt"),
+    ),
+    (
+        "email/welcome/body.html",
+        include_str!("../../templates/email/welcome/body.html"),
+    ),
+    (
+        "email/manage/subject.txt",
+        include_str!("../../templates/email/manage/subject.txt"),
+    ),
+    (
+        "email/manage/body.txt",
+        include_str!("../../templates/email/manage/body.txt"),
+    ),
+    (
+        "email/manage/body.html",
+        include_str!("../../templates/email/manage/body.html"),
+    ),
+    (
         "pages/error.html",
         include_str!("../../templates/pages/error.html"),
     ),

@@ -33,6 +33,12 @@ pub struct NewsletterBody {
     /// The subject of its digests; by default its name and the date.
     #[serde(default, deserialize_with = "nullable")]
     pub digest_subject: Option<Option<String>>,
+    /// The welcome email's subject (with `welcome_body`, or neither).
+    #[serde(default, deserialize_with = "nullable")]
+    pub welcome_subject: Option<Option<String>>,
+    /// The welcome email's body, in Markdown (HTML in it is shown as text).
+    #[serde(default, deserialize_with = "nullable")]
+    pub welcome_body: Option<Option<String>>,
     /// A cron expression (5 fields, or 6 with seconds first) to send
     /// digests on; `null` stops it.
     #[serde(default, deserialize_with = "nullable")]
@@ -69,6 +75,8 @@ fn store_form<'a>(slug: &'a str, f: &'a NewsletterFields) -> NewNewsletter<'a> {
         from_address: f.from_address.as_deref(),
         reply_to: f.reply_to.as_deref(),
         digest_subject: f.digest_subject.as_deref(),
+        welcome_subject: f.welcome_subject.as_deref(),
+        welcome_body: f.welcome_body.as_deref(),
     }
 }
 
@@ -87,6 +95,8 @@ pub async fn create(
         from_address: b.from_address.as_ref().and_then(Option::as_deref),
         reply_to: b.reply_to.as_ref().and_then(Option::as_deref),
         digest_subject: b.digest_subject.as_ref().and_then(Option::as_deref),
+        welcome_subject: b.welcome_subject.as_ref().and_then(Option::as_deref),
+        welcome_body: b.welcome_body.as_ref().and_then(Option::as_deref),
     })?;
     let created = app
         .store
@@ -130,6 +140,10 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         pick(&b.reply_to, &current.reply_to),
         pick(&b.digest_subject, &current.digest_subject),
     );
+    let (welcome_subject, welcome_body) = (
+        pick(&b.welcome_subject, &current.welcome_subject),
+        pick(&b.welcome_body, &current.welcome_body),
+    );
     let fields = NewsletterFields::parse(RawNewsletterFields {
         name: b.name.as_deref().unwrap_or(&current.name),
         description: b.description.as_deref().unwrap_or(&current.description),
@@ -137,6 +151,8 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         from_address: from_address.as_deref(),
         reply_to: reply_to.as_deref(),
         digest_subject: digest_subject.as_deref(),
+        welcome_subject: welcome_subject.as_deref(),
+        welcome_body: welcome_body.as_deref(),
     })?;
     if !change.is_empty() {
         schedule::set(app, slug, &change).await?;
@@ -169,6 +185,26 @@ pub async fn list(app: &App) -> Result<Vec<Newsletter>> {
 pub async fn get(app: &App, slug: &str) -> Result<Newsletter> {
     let n = app.store.newsletter_by_slug(slug).await?;
     Ok(schedule::with_next_run(app, n))
+}
+
+/// The newsletter's welcome email as a reader would see it (HTML, with
+/// sample links), or `None` when it has none.
+pub async fn welcome_preview(app: &App, slug: &str) -> Result<Option<String>> {
+    let n = app.store.newsletter_by_slug(slug).await?;
+    let Some(m) =
+        crate::email::welcome_message(&app.templates, &app.config, "reader@example.com", &n)?
+    else {
+        return Ok(None);
+    };
+    let (unsubscribe, manage) = (
+        app.links.sample_unsubscribe_url(),
+        app.links.sample_manage_url(),
+    );
+    let links = crate::email::PersonalLinks {
+        unsubscribe: &unsubscribe,
+        manage: &manage,
+    };
+    Ok(Some(crate::email::personalise("", &m.body_html, &links).1))
 }
 
 /// Newsletter slugs to ids, sorted and distinct; 422 for one that doesn't exist.

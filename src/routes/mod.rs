@@ -8,6 +8,7 @@ mod confirm;
 pub mod console;
 pub mod error;
 mod health;
+mod manage;
 mod metrics;
 pub mod openapi;
 mod pages;
@@ -144,6 +145,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/subscriptions/confirm", {
             let mut r = get_head!(confirm::show);
             r.push(("POST", web::post().to(confirm::confirm)));
+            r
+        }))
+        .service(resource("/subscriptions/manage", {
+            let mut r = get_head!(manage::show);
+            r.push(("POST", web::post().to(manage::save)));
             r
         }))
         .service(resource("/subscriptions/unsubscribe", {

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, newsletters, schedules, subscribers};
-use super::{confirm, health, metrics, pages, subscriptions, unsubscribe};
+use super::{confirm, health, manage, metrics, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
 
@@ -77,6 +77,8 @@ impl Modify for UniqueOperationIds {
         confirm::confirm,
         unsubscribe::show,
         unsubscribe::unsubscribe,
+        manage::show,
+        manage::save,
         openapi_json,
         newsletters::list,
         newsletters::create,
@@ -92,6 +94,7 @@ impl Modify for UniqueOperationIds {
         schedules::runs,
         digests::preview,
         digests::create,
+        digests::test,
         digests::get,
         digests::pause,
         digests::resume,

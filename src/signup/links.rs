@@ -6,7 +6,10 @@ use chrono::Utc;
 
 use crate::app::{App, Result};
 use crate::domain::token;
-use crate::store::{self, ConfirmOutcome, ConsentContext, SubscriptionInfo, TokenState};
+use crate::email::welcome_message;
+use crate::store::{
+    self, ConfirmOutcome, ConsentContext, NewMessage, SubscriptionInfo, TokenState,
+};
 
 /// What the confirm page shows for a token; nothing changes.
 pub async fn confirm_page(app: &App, raw_token: &str) -> Result<TokenState> {
@@ -24,17 +27,52 @@ pub struct Confirmed {
 }
 
 /// Confirms the token's pending subscriptions (only those in `only`, when
-/// given); idempotent.
+/// given); idempotent. Each newsletter's welcome, if it has one, is
+/// rendered first and queued in the same transaction, for the
+/// subscriptions this call confirms.
 pub async fn confirm(
     app: &App,
     raw_token: &str,
     only: Option<&[String]>,
     consent: &ConsentContext,
 ) -> Result<ConfirmOutcome> {
-    Ok(app
+    let hash = token::hash(raw_token);
+    let welcomes = match app.store.confirm_token_state(&hash, Utc::now()).await? {
+        TokenState::Valid { email, pending } => {
+            let wanted = pending
+                .iter()
+                .filter(|(_, slug, _)| only.is_none_or(|o| o.contains(slug)))
+                .map(|(_, slug, _)| slug.clone())
+                .collect::<Vec<_>>();
+            welcomes(app, &email, &wanted).await?
+        }
+        _ => Vec::new(),
+    };
+    let outcome = app
         .store
-        .confirm(&token::hash(raw_token), Utc::now(), only, consent)
-        .await?)
+        .confirm(&hash, Utc::now(), only, consent, &welcomes)
+        .await?;
+    if !welcomes.is_empty() {
+        app.mail_queued();
+    }
+    Ok(outcome)
+}
+
+/// The welcome emails to `email` of those of `slugs` that have one, by
+/// newsletter id, rendered for sending.
+pub async fn welcomes(app: &App, email: &str, slugs: &[String]) -> Result<Vec<(i64, NewMessage)>> {
+    let mut out = Vec::new();
+    for slug in slugs {
+        let n = match app.newsletters.get(&app.store, slug).await {
+            Ok(n) => n,
+            Err(store::Error::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(m) = welcome_message(&app.templates, &app.config, email, &n)? {
+            out.push((n.id, m));
+        }
+    }
+    Ok(out)
 }
 
 impl Confirmed {

@@ -9,7 +9,9 @@ mod coalescer;
 mod links;
 
 pub use coalescer::{Render, SignupJob, Signups};
-pub use links::{confirm, confirm_page, unsubscribe, unsubscribe_page, Confirmed, UnsubscribePage};
+pub use links::{
+    confirm, confirm_page, unsubscribe, unsubscribe_page, welcomes, Confirmed, UnsubscribePage,
+};
 
 use crate::app::{App, Error, Result};
 use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};

@@ -27,6 +27,10 @@ pub struct Newsletter {
     pub timezone: Option<String>,
     /// How many new items a scheduled slot needs to send a digest.
     pub min_items: i32,
+    /// The welcome email sent when a subscription is confirmed (both set,
+    /// or none is sent); the body is Markdown.
+    pub welcome_subject: Option<String>,
+    pub welcome_body: Option<String>,
     /// When the next scheduled digest is due.
     #[sqlx(skip)]
     pub next_run_at: Option<DateTime<Utc>>,
@@ -53,6 +57,8 @@ pub struct NewNewsletter<'a> {
     pub from_address: Option<&'a str>,
     pub reply_to: Option<&'a str>,
     pub digest_subject: Option<&'a str>,
+    pub welcome_subject: Option<&'a str>,
+    pub welcome_body: Option<&'a str>,
 }
 
 /// Slugs come from URLs; one that could never exist (say, with a NUL byte,
@@ -62,7 +68,7 @@ fn plausible_slug(slug: &str) -> bool {
 }
 
 const COLUMNS: &str = "id, slug, name, description, from_name, from_address, reply_to, \
-     digest_subject, created_at, schedule, schedule_zone, min_items";
+     digest_subject, created_at, schedule, schedule_zone, min_items, welcome_subject, welcome_body";
 
 impl Store {
     /// Adds a newsletter; `Conflict` when the slug is taken (also by an
@@ -70,7 +76,8 @@ impl Store {
     pub async fn create_newsletter(&self, n: NewNewsletter<'_>) -> Result<Newsletter> {
         let sql = format!(
             "INSERT INTO newsletters (slug, name, description, from_name, from_address, reply_to, \
-             digest_subject, created_at) VALUES ($1, $2, $3, $4, $5, $6, $8, $7) RETURNING {COLUMNS}"
+             digest_subject, created_at, welcome_subject, welcome_body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $9, $10) RETURNING {COLUMNS}"
         );
         both!(self, p => sqlx::query_as(&sql)
             .bind(n.slug)
@@ -81,6 +88,8 @@ impl Store {
             .bind(n.reply_to)
             .bind(Utc::now())
             .bind(n.digest_subject)
+            .bind(n.welcome_subject)
+            .bind(n.welcome_body)
             .fetch_one(p)
             .await
             .map_err(Error::from_insert))
@@ -111,7 +120,8 @@ impl Store {
         }
         let sql = format!(
             "UPDATE newsletters SET name = $1, description = $2, from_name = $3, from_address = $4, \
-             reply_to = $5, digest_subject = $7 WHERE slug = $6 AND archived_at IS NULL RETURNING {COLUMNS}"
+             reply_to = $5, digest_subject = $7, welcome_subject = $8, welcome_body = $9 \
+             WHERE slug = $6 AND archived_at IS NULL RETURNING {COLUMNS}"
         );
         both!(self, p => sqlx::query_as(&sql)
             .bind(n.name)
@@ -121,6 +131,8 @@ impl Store {
             .bind(n.reply_to)
             .bind(slug)
             .bind(n.digest_subject)
+            .bind(n.welcome_subject)
+            .bind(n.welcome_body)
             .fetch_optional(p)
             .await)?
         .ok_or(Error::NotFound)

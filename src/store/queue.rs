@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{both, Result, SqliteWriter, Store};
+use super::{both, BeginWrite, Result, SqliteWriter, Store};
 use crate::domain::{MessageKind, SubscriptionStatus};
 
 /// A message to queue, rendered already.
@@ -20,6 +20,9 @@ pub struct NewMessage {
     /// From and Reply-To when not the configured default sender.
     pub sender: Option<String>,
     pub reply_to: Option<String>,
+    /// The subscription a welcome email is for: its links and list
+    /// headers are filled in at send time.
+    pub subscription_id: Option<i64>,
 }
 
 /// A claimed message, leased to one worker until `lease_until`.
@@ -37,6 +40,7 @@ pub struct QueuedMessage {
     /// Set for a digest delivery, whose body is rendered at send time.
     pub digest_id: Option<i64>,
     pub subscription_id: Option<i64>,
+    pub subscriber_id: Option<i64>,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
     /// For a digest delivery, the reader's subscription status at claim
@@ -80,7 +84,8 @@ macro_rules! impl_queue_conn {
             ) -> sqlx::Result<()> {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO messages (kind, subscriber_id, recipient, message_id, subject, \
-                     body_text, body_html, sender, reply_to, status, next_attempt_at, created_at) ",
+                     body_text, body_html, sender, reply_to, status, next_attempt_at, created_at, \
+                     subscription_id) ",
                 );
                 qb.push_values(messages, |mut b, (m, subscriber_id)| {
                     b.push_bind(m.kind)
@@ -94,7 +99,8 @@ macro_rules! impl_queue_conn {
                         .push_bind(m.reply_to.as_deref())
                         .push("'queued'")
                         .push_bind(now)
-                        .push_bind(now);
+                        .push_bind(now)
+                        .push_bind(m.subscription_id);
                 });
                 qb.build().execute(self).await.map(|_| ())
             }
@@ -106,7 +112,7 @@ impl_queue_conn!(sqlx::PgConnection);
 
 const RETURNING: &str =
     "RETURNING id, kind, recipient, message_id, subject, body_text, body_html, sender, reply_to, \
-     digest_id, subscription_id, attempts, created_at, \
+     digest_id, subscription_id, subscriber_id, attempts, created_at, \
      (SELECT s.status FROM subscriptions s WHERE s.id = messages.subscription_id) AS subscription_status";
 
 /// Deliveries of a paused or cancelled digest wait where they are.
@@ -114,6 +120,16 @@ const DIGEST_LIVE: &str = "(digest_id IS NULL OR EXISTS (SELECT 1 FROM digests d
      WHERE d.id = messages.digest_id AND d.status IN ('queued', 'sending')))";
 
 impl Store {
+    /// Queues one message of no subscriber's (a test digest).
+    pub async fn queue_message(&self, m: &NewMessage, now: DateTime<Utc>) -> Result<()> {
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            m.insert(&mut *tx, None, now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// Leases up to `limit` due messages to `worker`: first ones whose
     /// previous lease ran out (a crashed worker), then queued ones whose
     /// time has come, oldest first.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::queue::NewMessage;
 use super::{both, BeginWrite, Error, Result, Store};
 use crate::domain::SubscriptionStatus;
 
@@ -133,13 +134,16 @@ impl Store {
     }
 
     /// Confirms the address's pending subscriptions (only the newsletters in
-    /// `only`, when given). Idempotent: confirming twice changes nothing more.
+    /// `only`, when given), queueing `welcomes[newsletter id]` for each one
+    /// this call confirms. Idempotent: confirming twice changes nothing more,
+    /// and sends no second welcome.
     pub async fn confirm(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
         only: Option<&[String]>,
         consent: &ConsentContext,
+        welcomes: &[(i64, NewMessage)],
     ) -> Result<ConfirmOutcome> {
         both!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -168,15 +172,22 @@ impl Store {
                 if only.is_some_and(|o| !o.contains(&slug)) {
                     continue;
                 }
-                sqlx::query(
+                let changed = sqlx::query(
                     "UPDATE subscriptions SET status = 'confirmed', confirmed_at = $1, \
                      updated_at = $1 WHERE id = $2 AND status = 'pending'",
                 )
                 .bind(now)
                 .bind(subscription_id)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
                 log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
+                if changed == 1 {
+                    if let Some((_, welcome)) = welcomes.iter().find(|(n, _)| *n == newsletter_id) {
+                        let welcome = NewMessage { subscription_id: Some(subscription_id), ..welcome.clone() };
+                        welcome.insert(&mut *tx, Some(subscriber_id), now).await?;
+                    }
+                }
             }
             let confirmed = sqlx::query_as(
                 "SELECT s.id, n.name FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \

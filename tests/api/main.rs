@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod input;
 mod pages;
+mod preferences;
 mod schedules;
 mod signup;
 mod smtp_outage;

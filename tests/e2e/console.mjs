@@ -256,12 +256,30 @@ try {
 
   step("the digest arrives");
   const mails = await emailsTo(reader, 2);
-  assert.ok(mails.some((m) => (m.text || "").includes(itemTitle)), "the digest reached the reader");
+  const digestMail = mails.find((m) => (m.text || "").includes(itemTitle));
+  assert.ok(digestMail, "the digest reached the reader");
+
+  step("the reader follows the digest's manage link and leaves the newsletter");
+  const manageLink = digestMail.text.match(/https?:\/\/\S+\/subscriptions\/manage\?token=[0-9a-f-]+/)[0];
+  const readerPage = await browser.newPage({ viewport: PHONE });
+  await readerPage.goto(manageLink);
+  const box = readerPage.locator(`input[type=checkbox][value="${slug}"]`);
+  assert.equal(await box.isChecked(), true, "subscribed, so ticked");
+  await readerPage.reload(); // GET changes nothing
+  assert.equal(await box.isChecked(), true);
+  await screenshot(readerPage, "manage");
+  await box.uncheck();
+  await Promise.all([readerPage.waitForNavigation(), readerPage.click("button:has-text('Save my choices')")]);
+  assert.match(await readerPage.textContent("h1"), /Your choices are saved/);
+  assert.match(await readerPage.textContent("main"), /receives no newsletters/);
+  await readerPage.goto(manageLink);
+  assert.equal(await readerPage.locator(`input[type=checkbox][value="${slug}"]`).isChecked(), false);
+  await readerPage.close();
 
   step("dashboard counts and chart");
   await page.goto(`${base}/admin`);
   const card = page.locator("section.card", { hasText: newsletterName });
-  assert.equal(await card.locator("[data-count=confirmed]").textContent(), "5");
+  assert.equal(await card.locator("[data-count=confirmed]").textContent(), "4", "the reader left");
   assert.ok((await card.locator("svg.chart rect").count()) === 60, "30 days of two bars");
   await screenshot(page, "dashboard");
 

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::Admin;
-use crate::digest::{self, DigestOptions};
+use crate::digest::{self, DigestOptions, TestSend};
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::{Digest, DigestAction};
 
@@ -136,4 +136,36 @@ pub async fn cancel(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     act(&state, &id, DigestAction::Cancel).await
+}
+
+/// Where a test digest goes.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestBody {
+    /// One address.
+    to: String,
+}
+
+#[utoipa::path(post, path = "/api/admin/newsletters/{slug}/digests/test", tag = "admin", security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body(content = TestBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "The next digest, marked [Test], queued to that one address; no cut-off moves", body = TestSend),
+        (status = 400, description = "The body doesn't parse", body = ErrorBody),
+        (status = 401, description = "No valid admin bearer token", body = ErrorBody),
+        (status = 404, description = "No such newsletter", body = ErrorBody),
+        (status = 409, description = "Nothing new since the last digest", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "A body that isn't JSON", body = ErrorBody),
+        (status = 422, description = "Not one email address", body = ErrorBody),
+    ))]
+pub async fn test(
+    _: Admin,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let b: TestBody = body::json(&req, payload, 16 * 1024).await?;
+    Ok(HttpResponse::Accepted().json(digest::send_test(&state, &slug, &b.to).await?))
 }

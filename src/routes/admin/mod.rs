@@ -94,6 +94,10 @@ pub fn scope() -> actix_web::Scope {
             vec![("GET", web::get().to(digests::preview))],
         ))
         .service(resource(
+            "/newsletters/{slug}/digests/test",
+            vec![("POST", web::post().to(digests::test))],
+        ))
+        .service(resource(
             "/newsletters/{slug}/digests",
             vec![("POST", web::post().to(digests::create))],
         ))

@@ -26,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         vec![("GET", web::get().to(next)), ("POST", web::post().to(send))],
     ))
     .service(resource(
+        "/newsletters/{slug}/digest/test",
+        vec![("POST", web::post().to(test_send))],
+    ))
+    .service(resource(
         "/newsletters/{slug}/digest/preview",
         vec![("GET", web::get().to(preview))],
     ))
@@ -68,9 +72,19 @@ pub async fn next(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
+    next_page(&state, &session, &slug, StatusCode::OK, json!(null)).await
+}
+
+async fn next_page(
+    state: &AppState,
+    session: &Session,
+    slug: &str,
+    status: StatusCode,
+    notice: serde_json::Value,
+) -> Result<HttpResponse> {
     let n = state
         .store
-        .newsletter_by_slug(&slug)
+        .newsletter_by_slug(slug)
         .await
         .map_err(|e| not_found(e.into()))?;
     let items = state.store.digest_candidates(n.id, Utc::now(), 10).await?;
@@ -79,13 +93,48 @@ pub async fn next(
         digests.push(progress_json(&state.store.digest(id).await?));
     }
     Ok(page(
-        &state,
-        StatusCode::OK,
+        state,
+        status,
         "admin/digest_next.html",
-        Some(&session),
+        Some(session),
         "newsletters",
-        json!({ "newsletter": n, "items": items, "digests": digests }),
+        json!({ "newsletter": n, "items": items, "digests": digests, "notice": notice }),
     ))
+}
+
+/// Sends the next digest to one address (the admin's own by default),
+/// marked as a test.
+pub async fn test_send(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    session: Session,
+    slug: web::Path<String>,
+) -> Result<HttpResponse> {
+    let form = csrf::form(&req, payload, &state, &session).await?;
+    let to = match form.get("to").trim() {
+        "" => session.user.email.clone(),
+        to => to.to_string(),
+    };
+    match digest::send_test(&state, &slug, &to).await {
+        Ok(sent) => {
+            let text = format!("A test of the next digest is on its way to {}.", sent.to);
+            next_page(
+                &state,
+                &session,
+                &slug,
+                StatusCode::OK,
+                json!({ "text": text }),
+            )
+            .await
+        }
+        Err(e) => match super::refusal(&e) {
+            Some((status, message)) if status != StatusCode::NOT_FOUND => {
+                next_page(&state, &session, &slug, status, json!({ "error": message })).await
+            }
+            _ => Err(not_found(e)),
+        },
+    }
 }
 
 /// The next digest as its readers would see it, for the sandboxed frame.
@@ -107,6 +156,12 @@ pub async fn preview(
         }
         Err(e) => return Err(e.into()),
     };
+    Ok(framed_preview(html))
+}
+
+/// An email's HTML as the console's sandboxed preview frame shows it: its
+/// own styles only, no script, framed by the console alone.
+pub fn framed_preview(html: String) -> HttpResponse {
     let mut resp = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html);
@@ -119,7 +174,7 @@ pub async fn preview(
         header::X_FRAME_OPTIONS,
         header::HeaderValue::from_static("SAMEORIGIN"),
     );
-    Ok(resp)
+    resp
 }
 
 /// The confirmation step: what goes to whom, and one button.

@@ -28,6 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         ],
     ))
     .service(resource(
+        "/newsletters/{slug}/welcome/preview",
+        vec![("GET", web::get().to(welcome_preview))],
+    ))
+    .service(resource(
         "/newsletters/{slug}/schedule",
         vec![("POST", web::post().to(set_schedule))],
     ))
@@ -53,6 +57,8 @@ fn fields(form: &csrf::Form, slug: &str) -> NewsletterBody {
         from_address: Some(opt(form.get("from_address"))),
         reply_to: Some(opt(form.get("reply_to"))),
         digest_subject: Some(opt(form.get("digest_subject"))),
+        welcome_subject: Some(opt(form.get("welcome_subject"))),
+        welcome_body: Some(opt(form.get("welcome_body"))),
         ..Default::default()
     }
 }
@@ -230,6 +236,19 @@ pub async fn update(
             None => Err(not_found(e)),
         },
     }
+}
+
+/// The welcome email as readers will see it, for the sandboxed frame.
+pub async fn welcome_preview(
+    _session: Session,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse> {
+    let html = newsletters::welcome_preview(&state, &slug)
+        .await
+        .map_err(not_found)?
+        .unwrap_or_else(|| "<!DOCTYPE html><p>No welcome email.</p>".to_string());
+    Ok(super::digests::framed_preview(html))
 }
 
 /// Sets or clears the schedule from its form.

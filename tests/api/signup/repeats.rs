@@ -181,6 +181,7 @@ async fn a_signup_that_fails_in_a_batch_takes_no_other_with_it() {
             from_address: None,
             reply_to: None,
             digest_subject: None,
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -205,6 +206,7 @@ async fn a_signup_that_fails_in_a_batch_takes_no_other_with_it() {
                     body_html: "<p>html</p>".to_string(),
                     sender: None,
                     reply_to: None,
+                    subscription_id: None,
                 })
             }),
         }
