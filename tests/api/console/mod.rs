@@ -6,6 +6,7 @@ mod auth;
 mod digests;
 mod pages;
 mod schedule;
+mod sends;
 mod subscribers;
 
 use herald::admins::password;
