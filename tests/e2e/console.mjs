@@ -261,20 +261,21 @@ try {
 
   step("the reader follows the digest's manage link and leaves the newsletter");
   const manageLink = digestMail.text.match(/https?:\/\/\S+\/subscriptions\/manage\?token=[0-9a-f-]+/)[0];
-  const readerPage = await browser.newPage({ viewport: PHONE });
-  await readerPage.goto(manageLink);
-  const box = readerPage.locator(`input[type=checkbox][value="${slug}"]`);
+  const managePage = await browser.newPage({ viewport: PHONE });
+  watch(managePage, "manage");
+  await managePage.goto(manageLink);
+  const box = managePage.locator(`input[type=checkbox][value="${slug}"]`);
   assert.equal(await box.isChecked(), true, "subscribed, so ticked");
-  await readerPage.reload(); // GET changes nothing
+  await managePage.reload(); // GET changes nothing
   assert.equal(await box.isChecked(), true);
-  await screenshot(readerPage, "manage");
+  await screenshot(managePage, "manage");
   await box.uncheck();
-  await Promise.all([readerPage.waitForNavigation(), readerPage.click("button:has-text('Save my choices')")]);
-  assert.match(await readerPage.textContent("h1"), /Your choices are saved/);
-  assert.match(await readerPage.textContent("main"), /receives no newsletters/);
-  await readerPage.goto(manageLink);
-  assert.equal(await readerPage.locator(`input[type=checkbox][value="${slug}"]`).isChecked(), false);
-  await readerPage.close();
+  await Promise.all([managePage.waitForNavigation(), managePage.click("button:has-text('Save my choices')")]);
+  assert.match(await managePage.textContent("h1"), /Your choices are saved/);
+  assert.match(await managePage.textContent("main"), /receives no newsletters/);
+  await managePage.goto(manageLink);
+  assert.equal(await managePage.locator(`input[type=checkbox][value="${slug}"]`).isChecked(), false);
+  await managePage.close();
 
   step("dashboard counts and chart");
   await page.goto(`${base}/admin`);
