@@ -3,7 +3,7 @@
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
-//! [`schedule`], [`preferences`], over
+//! [`schedule`], [`preferences`], [`idempotency`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`delivery`], [`feeds`], [`domain`]).
 
@@ -17,6 +17,7 @@ pub mod digest;
 pub mod domain;
 pub mod email;
 pub mod feeds;
+pub mod idempotency;
 pub mod metrics;
 pub mod news;
 pub mod newsletters;

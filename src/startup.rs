@@ -120,7 +120,8 @@ pub async fn ensure_admin_token(store: &Store, config: &Config) -> anyhow::Resul
 }
 
 /// Every `interval`, removes pending subscriptions whose link expired more
-/// than `purge_after` ago, so spam signups don't pile up.
+/// than `purge_after` ago, so spam signups don't pile up, and idempotency
+/// keys past their day.
 async fn purge_loop(store: Store, config: Arc<Config>, mut stop: watch::Receiver<bool>) {
     loop {
         let now = chrono::Utc::now();
@@ -131,6 +132,11 @@ async fn purge_loop(store: Store, config: Arc<Config>, mut stop: watch::Receiver
                 Ok(n) => tracing::info!(removed = n, "purged stale pending subscriptions"),
                 Err(e) => tracing::warn!(error = %e, "purge failed"),
             }
+        }
+        match crate::idempotency::purge(&store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "purged expired idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(config.purge_interval) => {}

@@ -126,10 +126,20 @@ pub async fn json<T: DeserializeOwned>(
     payload: web::Payload,
     limit: usize,
 ) -> Result<T, ApiError> {
+    parse_json(&json_bytes(req, payload, limit).await?)
+}
+
+/// A JSON body's bytes, unparsed (to hash them as sent): 415 unless
+/// `application/json`.
+pub async fn json_bytes(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     if kind(req) != Some(Kind::Json) {
         return Err(unsupported_type("application/json"));
     }
-    parse_json(&read(req, payload, limit).await?)
+    read(req, payload, limit).await
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod confirm;
 pub mod console;
 pub mod error;
 mod health;
+pub mod idempotency;
 mod manage;
 mod metrics;
 pub mod openapi;

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::admin::{digests, feed_items, feeds, newsletters, schedules, subscribers};
+use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
 use super::{confirm, health, manage, metrics, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
@@ -87,6 +87,7 @@ impl Modify for UniqueOperationIds {
         newsletters::archive,
         subscribers::list,
         subscribers::add,
+        import::import,
         subscribers::get_one,
         subscribers::set_status,
         subscribers::address,

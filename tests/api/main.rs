@@ -10,6 +10,7 @@ mod dkim_metrics;
 mod fake_smtp;
 mod feeds;
 mod helpers;
+mod idempotency;
 mod import;
 mod input;
 mod pages;

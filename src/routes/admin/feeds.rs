@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::Admin;
 use crate::news::{self, FeedBody};
+use crate::routes::idempotency::Idempotency;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::Feed;
 
@@ -16,24 +17,32 @@ pub struct FeedList {
 }
 
 #[utoipa::path(post, path = "/api/admin/feeds", operation_id = "create_feed", tag = "admin", security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a key with the same body answers as the first time, without doing it again"),
+    ),
     request_body = FeedBody,
     responses(
         (status = 201, description = "Added; the first poll comes within seconds", body = Feed),
         (status = 400, description = "The body doesn't parse", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
-        (status = 409, description = "A feed with this URL exists", body = ErrorBody),
+        (status = 409, description = "A feed with this URL exists, or a request with this Idempotency-Key is still being handled", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body isn't JSON", body = ErrorBody),
-        (status = 422, description = "A refused value (a URL that isn't http or https, an unknown newsletter, an interval outside 1 s to 30 days)", body = ErrorBody),
+        (status = 422, description = "A refused value (a URL that isn't http or https, an unknown newsletter, an interval outside 1 s to 30 days), or an Idempotency-Key that is invalid or came with another request", body = ErrorBody),
     ))]
 pub async fn create(
     _: Admin,
+    once: Idempotency,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let b: FeedBody = body::json(&req, payload, 64 * 1024).await?;
-    Ok(HttpResponse::Created().json(news::add_feed(&state, &b).await?))
+    let bytes = body::json_bytes(&req, payload, 64 * 1024).await?;
+    let b: FeedBody = body::parse_json(&bytes)?;
+    once.run(&state, &bytes, async {
+        Ok(HttpResponse::Created().json(news::add_feed(&state, &b).await?))
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/api/admin/feeds", operation_id = "list_feeds", tag = "admin", security(("bearer" = [])),

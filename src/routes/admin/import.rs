@@ -4,15 +4,18 @@
 
 use std::io;
 
+use actix_web::error::PayloadError;
 use actix_web::http::{header, StatusCode};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::future::{select, Either};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 
 use super::Admin;
 use crate::routes::body::unsupported_type;
-use crate::routes::{error::ApiError, AppState};
+use crate::routes::idempotency::Idempotency;
+use crate::routes::{error::ApiError, error::ErrorBody, AppState};
 use crate::subscribers::{self, channel_reader, ChunkSender, ImportError, Importer, Mode};
 
 /// The largest import body: far beyond any real list, small enough that a
@@ -81,7 +84,10 @@ enum FeedError {
 /// Passes the body to the parser chunk by chunk, waiting while the channel
 /// is full (so a fast client is slowed to the database's pace). Stops
 /// quietly when the parser no longer listens.
-async fn feed(mut payload: web::Payload, tx: ChunkSender) -> Result<(), FeedError> {
+async fn feed<S>(mut payload: S, tx: ChunkSender) -> Result<(), FeedError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
     let mut total: u64 = 0;
     while let Some(chunk) = payload.next().await {
         let (item, outcome) = match chunk {
@@ -106,15 +112,40 @@ async fn feed(mut payload: web::Payload, tx: ChunkSender) -> Result<(), FeedErro
     Ok(())
 }
 
-/// `POST …/subscribers/import` for a bearer token.
+/// Imports a CSV (a header row; `email` required, `name` optional, other
+/// columns ignored), streamed: rows are pending unless `confirmed=true`
+/// with a `consent` note says they agreed already.
+#[utoipa::path(post, path = "/api/admin/newsletters/{slug}/subscribers/import", tag = "admin", security(("bearer" = [])),
+    params(
+        ("slug" = String, Path),
+        ("confirmed" = Option<bool>, Query, description = "The rows agreed already: confirmed at once, no email"),
+        ("consent" = Option<String>, Query, description = "How they agreed; required with `confirmed=true`"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a key with the same query and body answers as the first time, without importing again"),
+    ),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "`{\"imported\",\"skipped\",\"invalid\":[{\"line\",\"value\",\"reason\"}],\"invalid_total\"}`", body = Object),
+        (status = 400, description = "The query doesn't parse, or the body could not be read", body = ErrorBody),
+        (status = 401, description = "No valid admin bearer token", body = ErrorBody),
+        (status = 404, description = "No such newsletter", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 GiB", body = ErrorBody),
+        (status = 415, description = "The body isn't uncompressed text/csv", body = ErrorBody),
+        (status = 422, description = "Not a CSV with an `email` column, `confirmed` without `consent`, or an Idempotency-Key that is invalid or came with another request", body = ErrorBody),
+    ))]
 pub async fn import(
     _: Admin,
+    once: Idempotency,
     req: HttpRequest,
     slug: web::Path<String>,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    import_csv(req, slug, payload, state).await
+    let mode = import_mode(&req)?;
+    once.run_streamed(&state, payload, IMPORT_LIMIT, |body| {
+        run_import(&state, &slug, mode, body)
+    })
+    .await
 }
 
 /// `GET …/subscribers/export` for a bearer token.
@@ -127,27 +158,50 @@ pub async fn export(
     export_csv(req, slug, state).await
 }
 
-/// Imports a CSV of subscribers (see [`subscribers::Importer`]); answers
-/// with the counts and the refused rows. The API's and the console's.
+/// Imports a CSV of subscribers, for the console (the API adds
+/// `Idempotency-Key` around the same work).
 pub(crate) async fn import_csv(
     req: HttpRequest,
     slug: web::Path<String>,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    check_body(&req)?;
+    let mode = import_mode(&req)?;
+    run_import(&state, &slug, mode, payload).await
+}
+
+/// What is refused before any work: the body's type and declared size, the
+/// query.
+fn import_mode(req: &HttpRequest) -> Result<Mode, ApiError> {
+    check_body(req)?;
     let q: ImportQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let mode = Mode::new(flag(q.confirmed.as_deref())?, q.consent.as_deref())?;
-    let newsletter = crate::newsletters::get(&state, &slug).await?;
+    Ok(Mode::new(
+        flag(q.confirmed.as_deref())?,
+        q.consent.as_deref(),
+    )?)
+}
+
+/// Imports the CSV `body` streams (see [`subscribers::Importer`]); answers
+/// with the counts and the refused rows.
+async fn run_import<S>(
+    state: &AppState,
+    slug: &str,
+    mode: Mode,
+    body: S,
+) -> Result<HttpResponse, ApiError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    let newsletter = crate::newsletters::get(state, slug).await?;
     let importer = Importer {
-        app: &state,
+        app: state,
         newsletter: &newsletter,
         mode,
     };
     let (tx, reader) = channel_reader(CHUNKS_IN_FLIGHT);
     let run = std::pin::pin!(importer.run(reader));
-    let fed = std::pin::pin!(feed(payload, tx));
+    let fed = std::pin::pin!(feed(body, tx));
     // Once the import ends (also early, on a bad header) the rest of the
     // body is not waited for.
     let (result, fed) = match select(run, fed).await {

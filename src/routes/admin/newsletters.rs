@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::Admin;
 use crate::newsletters::{self, NewsletterBody};
+use crate::routes::idempotency::Idempotency;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::Newsletter;
 
@@ -26,27 +27,36 @@ pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
 }
 
 #[utoipa::path(post, path = "/api/admin/newsletters", tag = "admin", security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a key with the same body answers as the first time, without doing it again"),
+    ),
     request_body = NewsletterBody,
     responses(
         (status = 201, description = "Created", body = Newsletter),
         (status = 400, description = "The body or query doesn't parse, or a required field is missing", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
-        (status = 409, description = "A newsletter with this slug exists (also an archived one)", body = ErrorBody),
+        (status = 409, description = "A newsletter with this slug exists (also an archived one), or a request with this Idempotency-Key is still being handled", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body isn't JSON", body = ErrorBody),
-        (status = 422, description = "A value was refused", body = ErrorBody),
+        (status = 422, description = "A value was refused, or the Idempotency-Key is invalid or came with another request", body = ErrorBody),
     ))]
 pub async fn create(
     _: Admin,
+    once: Idempotency,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let b: NewsletterBody = body::json(&req, payload, BODY_LIMIT).await?;
+    let bytes = body::json_bytes(&req, payload, BODY_LIMIT).await?;
+    let b: NewsletterBody = body::parse_json(&bytes)?;
     let (Some(slug), Some(name)) = (&b.slug, &b.name) else {
         return Err(ApiError::bad_request("`slug` and `name` are required"));
     };
-    let created = newsletters::create(&state, slug, name, &b).await?;
-    Ok(HttpResponse::Created().json(created))
+    once.run(&state, &bytes, async {
+        let created = newsletters::create(&state, slug, name, &b).await?;
+        Ok(HttpResponse::Created().json(created))
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}", tag = "admin", security(("bearer" = [])),

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::Admin;
+use crate::routes::idempotency::Idempotency;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::{AddressData, SubscriberPage, SubscriberRow};
 use crate::subscribers::{self, AddBody};
@@ -50,7 +51,10 @@ pub async fn list(
 /// Adds one address: pending (a confirmation email goes out, as for a
 /// signup) or, with a consent note, confirmed at once.
 #[utoipa::path(post, path = "/api/admin/newsletters/{slug}/subscribers", tag = "admin", security(("bearer" = [])),
-    params(("slug" = String, Path)),
+    params(
+        ("slug" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a key with the same body answers as the first time, without doing it again"),
+    ),
     request_body = AddBody,
     responses(
         (status = 201, description = "Added", body = SubscriberRow),
@@ -58,23 +62,30 @@ pub async fn list(
         (status = 400, description = "The body or query doesn't parse, or a required field is missing", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
         (status = 404, description = "No such newsletter or subscriber", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body isn't JSON", body = ErrorBody),
-        (status = 422, description = "A value was refused", body = ErrorBody),
+        (status = 422, description = "A value was refused, or the Idempotency-Key is invalid or came with another request", body = ErrorBody),
     ))]
 pub async fn add(
     _: Admin,
+    once: Idempotency,
     req: HttpRequest,
     slug: web::Path<String>,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let b: AddBody = body::json(&req, payload, 64 * 1024).await?;
-    let (existed, row) = subscribers::add(&state, &slug, &b).await?;
-    Ok(if existed {
-        HttpResponse::Ok().json(row)
-    } else {
-        HttpResponse::Created().json(row)
+    let bytes = body::json_bytes(&req, payload, 64 * 1024).await?;
+    let b: AddBody = body::parse_json(&bytes)?;
+    once.run(&state, &bytes, async {
+        let (existed, row) = subscribers::add(&state, &slug, &b).await?;
+        Ok(if existed {
+            HttpResponse::Ok().json(row)
+        } else {
+            HttpResponse::Created().json(row)
+        })
     })
+    .await
 }
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/subscribers/{email}", tag = "admin", security(("bearer" = [])),
