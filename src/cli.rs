@@ -6,7 +6,7 @@ use tokio::sync::{watch, Notify};
 use crate::admins;
 use crate::app::App;
 use crate::config::Config;
-use crate::newsletters::{self, NewsletterBody};
+use crate::newsletters;
 use crate::startup::{ensure_admin_token, open_store, spawn_workers, Application};
 use crate::store::AdminUpsert;
 use crate::subscribers::{Importer, Mode};
@@ -154,7 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Newsletter(cmd) => newsletter(&config, cmd).await,
+        Command::Newsletter(cmd) => crate::commands::newsletter(&config, cmd).await,
         Command::Token(cmd) => token_command(&config, cmd).await,
         Command::Admin(AdminCommand::Add { email }) => admin_add(&config, &email).await,
         Command::Digest(DigestCommand::Send { slug }) => {
@@ -228,84 +228,6 @@ async fn import(
         println!("  … and {} more", summary.invalid_total - SHOWN as u64);
     }
     store.close().await;
-    Ok(())
-}
-
-async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    match cmd {
-        NewsletterCommand::Add {
-            slug,
-            name,
-            description,
-        } => {
-            let app = App::new(
-                std::sync::Arc::new(config.clone()),
-                store.clone(),
-                Default::default(),
-            )
-            .await?;
-            let body = NewsletterBody {
-                description: Some(description),
-                ..Default::default()
-            };
-            let n = newsletters::create(&app, &slug, &name, &body)
-                .await
-                .map_err(|e| match e {
-                    crate::app::Error::Conflict { .. } => {
-                        anyhow::anyhow!("a newsletter with slug `{slug}` exists")
-                    }
-                    e => e.into_anyhow(),
-                })?;
-            println!("added newsletter {} ({})", n.slug, n.name);
-        }
-        NewsletterCommand::Schedule {
-            slug,
-            cron,
-            zone,
-            min_items,
-            off,
-        } => {
-            let app = App::new(
-                std::sync::Arc::new(config.clone()),
-                store.clone(),
-                Default::default(),
-            )
-            .await?;
-            let change = crate::schedule::Change {
-                schedule: Some(if off { None } else { cron }),
-                timezone: zone.map(Some),
-                min_items,
-            };
-            let n = crate::schedule::set(&app, &slug, &change)
-                .await
-                .map_err(|e| match e {
-                    crate::app::Error::NotFound { .. } => anyhow::anyhow!("no newsletter `{slug}`"),
-                    e => e.into_anyhow(),
-                })?;
-            match &n.schedule {
-                None => println!("{}: no schedule", n.slug),
-                Some(expr) => {
-                    let zone = n
-                        .timezone
-                        .clone()
-                        .unwrap_or_else(|| config.timezone.name().into());
-                    println!(
-                        "{}: \"{expr}\" in {zone}, at least {} new items",
-                        n.slug, n.min_items
-                    );
-                    for t in crate::schedule::next_runs(&app, &n, 3) {
-                        println!("  next: {}", t.to_rfc3339());
-                    }
-                }
-            }
-        }
-        NewsletterCommand::List => {
-            for n in store.list_newsletters().await? {
-                println!("{}\t{}\t{}", n.slug, n.name, n.description);
-            }
-        }
-    }
     Ok(())
 }
 

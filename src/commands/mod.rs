@@ -1,5 +1,10 @@
 //! CLI commands that run part of the application: building and sending a
-//! digest with a progress bar, and printing the next one.
+//! digest with a progress bar, printing the next one, and managing
+//! newsletters.
+
+mod newsletter;
+
+pub use newsletter::newsletter;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
