@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, Error, Result, Store};
+use super::{both, writing, Error, Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AdminToken {
@@ -15,7 +15,7 @@ pub struct AdminToken {
 impl Store {
     /// Stores a new token's hash under `name`; `Conflict` if the name is taken.
     pub async fn create_admin_token(&self, name: &str, token_hash: &str) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "INSERT INTO admin_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)",
         )
         .bind(name)
@@ -46,7 +46,7 @@ impl Store {
 
     /// `NotFound` when no token has that name.
     pub async fn revoke_admin_token(&self, name: &str) -> Result<()> {
-        let done = both!(self, p => sqlx::query("DELETE FROM admin_tokens WHERE name = $1")
+        let done = writing!(self, p => sqlx::query("DELETE FROM admin_tokens WHERE name = $1")
             .bind(name)
             .execute(p)
             .await
@@ -59,7 +59,7 @@ impl Store {
 
     /// True when the hash belongs to a live token; records the use.
     pub async fn use_admin_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
-        let done = both!(self, p => sqlx::query(
+        let done = writing!(self, p => sqlx::query(
             "UPDATE admin_tokens SET last_used_at = $1 WHERE token_hash = $2",
         )
         .bind(now)

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{both, BeginWrite, Error, Result, Store};
+use super::{both, writing, BeginWrite, Error, Result, Store};
 
 /// An admin user as sign-in needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -93,9 +93,10 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         both!(self, p => {
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= $1")
                 .bind(now)
-                .execute(p)
+                .execute(&mut *tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO admin_sessions (token_hash, user_id, created_at, expires_at) \
@@ -105,9 +106,10 @@ impl Store {
             .bind(user_id)
             .bind(now)
             .bind(expires_at)
-            .execute(p)
+            .execute(&mut *tx)
             .await
             .map_err(Error::from_insert)?;
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -132,7 +134,7 @@ impl Store {
 
     /// Ends one session (sign-out); ending an unknown one is not an error.
     pub async fn delete_admin_session(&self, token_hash: &str) -> Result<()> {
-        both!(self, p => sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1")
+        writing!(self, p => sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(p)
             .await

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, BeginWrite, Error, Result, Store};
+use super::{both, writing, BeginWrite, Error, Result, Store};
 use crate::domain::{DigestStatus, MessageStatus};
 
 /// A digest as the admin API shows it.
@@ -181,7 +181,7 @@ impl Store {
 
     /// Marks queued digests whose deliveries were just claimed as sending.
     pub async fn mark_digest_sending(&self, id: i64) -> Result<()> {
-        both!(self, p => sqlx::query("UPDATE digests SET status = 'sending' WHERE id = $1 AND status = 'queued'")
+        writing!(self, p => sqlx::query("UPDATE digests SET status = 'sending' WHERE id = $1 AND status = 'queued'")
             .bind(id)
             .execute(p)
             .await
@@ -192,7 +192,7 @@ impl Store {
     /// After a retry: if the digest was cancelled meanwhile, what the retry
     /// put back in the queue is cancelled too (a retry racing a cancel).
     pub async fn cancel_leftovers(&self, id: i64) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE messages SET status = 'cancelled' WHERE digest_id = $1 AND status = 'queued' \
              AND EXISTS (SELECT 1 FROM digests WHERE id = $1 AND status = 'cancelled')",
         )
@@ -216,7 +216,7 @@ impl Store {
         if busy.is_some() {
             return Ok(());
         }
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE digests SET status = 'sent', finished_at = $1 \
              WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \
              (SELECT 1 FROM messages WHERE digest_id = $2 AND status IN ('queued', 'sending'))",

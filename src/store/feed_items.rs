@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, BeginWrite, Error, Result, Store};
+use super::{both, writing, BeginWrite, Error, Result, Store};
 
 /// An item as the admin API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -156,7 +156,7 @@ impl Store {
     }
 
     pub async fn delete_item(&self, id: i64) -> Result<()> {
-        let n = both!(self, p => sqlx::query("DELETE FROM feed_items WHERE id = $1")
+        let n = writing!(self, p => sqlx::query("DELETE FROM feed_items WHERE id = $1")
             .bind(id)
             .execute(p)
             .await

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, BeginWrite, Error, Result, Store};
+use super::{both, writing, BeginWrite, Error, Result, SqliteWriter, Store};
 
 /// A feed as the admin API shows it, with the outcome of its last poll so an
 /// admin can see why nothing arrives.
@@ -133,7 +133,7 @@ impl Store {
 
     /// Removes a feed; the items it brought stay (their `feed_id` turns null).
     pub async fn delete_feed(&self, id: i64) -> Result<()> {
-        let n = both!(self, p => sqlx::query("DELETE FROM feeds WHERE id = $1")
+        let n = writing!(self, p => sqlx::query("DELETE FROM feeds WHERE id = $1")
             .bind(id)
             .execute(p)
             .await
@@ -177,7 +177,7 @@ impl Store {
                     .bind(lease_until)
                     .bind(now)
                     .bind(i64::from(limit))
-                    .fetch_all(p)
+                    .fetch_all(&mut *SqliteWriter::acquire(p).await?)
                     .await?
             }
             Store::Postgres(p) => {
@@ -220,7 +220,7 @@ impl Store {
         next_poll_at: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE feeds SET last_polled_at = $1, last_error = $2, next_poll_at = $3 WHERE id = $4",
         )
         .bind(polled_at)

@@ -59,7 +59,25 @@ macro_rules! both {
     };
 }
 pub(crate) use both;
+
+/// Runs one write statement on whichever database the store holds: on
+/// SQLite through this process's writer connection, its lock held (see
+/// [`sqlite_writer`]), on PostgreSQL on the pool. Every SQLite write goes
+/// through the writer, this way or in a `begin_write` transaction.
+macro_rules! writing {
+    ($store:expr, $conn:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite(pool) => {
+                let mut writer = $crate::store::SqliteWriter::acquire(pool).await?;
+                let $conn = &mut *writer;
+                $body
+            }
+            $crate::store::Store::Postgres($conn) => $body,
+        }
+    };
+}
 pub(crate) use sqlite_writer::{BeginWrite, SqliteWriter};
+pub(crate) use writing;
 
 /// Storage errors that callers act on; everything else is `Other`.
 #[derive(Debug, thiserror::Error)]
@@ -146,17 +164,19 @@ impl Store {
     /// Returns the named secret, storing `fresh` as it the first time. Two
     /// processes starting at once agree on one value.
     pub async fn secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
-        both!(self, p => {
-            sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(name)
-                .bind(&fresh)
-                .execute(p)
-                .await?;
-            let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
-                .bind(name)
-                .fetch_one(p)
-                .await?;
-            Ok(value)
-        })
+        writing!(self, p => sqlx::query(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&fresh)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(
+            both!(self, p => sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(p)
+            .await)?,
+        )
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, Error, Result, Store};
+use super::{both, writing, Error, Result, Store};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Newsletter {
@@ -144,7 +144,7 @@ impl Store {
         if !plausible_slug(slug) {
             return Err(Error::NotFound);
         }
-        let n = both!(self, p => sqlx::query(
+        let n = writing!(self, p => sqlx::query(
             "UPDATE newsletters SET archived_at = $1 WHERE slug = $2 AND archived_at IS NULL",
         )
         .bind(Utc::now())

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{both, BeginWrite, Result, SqliteWriter, Store};
+use super::{both, writing, BeginWrite, Result, SqliteWriter, Store};
 use crate::domain::{MessageKind, SubscriptionStatus};
 
 /// A message to queue, rendered already.
@@ -245,7 +245,7 @@ impl Store {
 
     /// Records a delivery. The body is dropped: it may hold a live token.
     pub async fn mark_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE messages SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
              body_text = NULL, body_html = NULL WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
         )
@@ -266,7 +266,7 @@ impl Store {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE messages SET next_attempt_at = $1, lease_until = NULL, last_error = $2, \
              status = CASE WHEN EXISTS (SELECT 1 FROM digests d WHERE d.id = messages.digest_id \
                       AND d.status = 'cancelled') THEN 'cancelled' ELSE 'queued' END \
@@ -284,7 +284,7 @@ impl Store {
 
     /// Gives up on a message (a permanent SMTP reply, or retried too long).
     pub async fn mark_failed(&self, id: i64, worker: &str, error: &str) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE messages SET status = 'failed', lease_until = NULL, last_error = $1, \
              body_text = NULL, body_html = NULL WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
         )
@@ -299,7 +299,7 @@ impl Store {
 
     /// Skips a digest delivery whose reader unsubscribed before its turn.
     pub async fn mark_skipped(&self, id: i64, worker: &str, reason: &str) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE messages SET status = 'skipped', lease_until = NULL, last_error = $1 \
              WHERE id = $2 AND worker_id = $3 AND status = 'sending'",
         )

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{both, Error, Newsletter, Result, Store};
+use super::{both, writing, Error, Newsletter, Result, Store};
 use crate::domain::RunStatus;
 
 /// A newsletter with a schedule, as the scheduler reads it each tick.
@@ -47,7 +47,7 @@ impl Store {
         s: NewSchedule<'_>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let changed = both!(self, p => sqlx::query(
+        let changed = writing!(self, p => sqlx::query(
             "UPDATE newsletters SET schedule = $1, schedule_zone = $2, min_items = $3, \
              schedule_since = $4 WHERE slug = $5 AND archived_at IS NULL",
         )
@@ -116,7 +116,7 @@ impl Store {
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> Result<bool> {
-        let inserted = both!(self, p => sqlx::query(
+        let inserted = writing!(self, p => sqlx::query(
             "INSERT INTO schedule_runs (newsletter_id, slot, status, claimed_at, created_at) \
              VALUES ($1, $2, 'running', $3, $3) ON CONFLICT (newsletter_id, slot) DO NOTHING",
         )
@@ -129,7 +129,7 @@ impl Store {
         if inserted == 1 {
             return Ok(true);
         }
-        let taken = both!(self, p => sqlx::query(
+        let taken = writing!(self, p => sqlx::query(
             "UPDATE schedule_runs SET claimed_at = $3 WHERE newsletter_id = $1 AND slot = $2 \
              AND status = 'running' AND claimed_at < $4",
         )
@@ -152,7 +152,7 @@ impl Store {
         digest_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        both!(self, p => sqlx::query(
+        writing!(self, p => sqlx::query(
             "UPDATE schedule_runs SET status = $3, digest_id = $4, finished_at = $5 \
              WHERE newsletter_id = $1 AND slot = $2",
         )
@@ -177,7 +177,7 @@ impl Store {
     ) -> Result<u64> {
         let mut added = 0;
         for slot in slots {
-            added += both!(self, p => sqlx::query(
+            added += writing!(self, p => sqlx::query(
                 "INSERT INTO schedule_runs (newsletter_id, slot, status, created_at, finished_at) \
                  VALUES ($1, $2, 'missed', $3, $3) ON CONFLICT (newsletter_id, slot) DO NOTHING",
             )
