@@ -131,16 +131,35 @@ pub async fn create(
 ) -> Result<Digest> {
     let newsletter = app.store.newsletter_by_slug(slug).await?;
     let key = key.map(IdempotencyKey::parse).transpose()?;
+    create_keyed(
+        app,
+        &newsletter,
+        options,
+        key.as_ref().map(IdempotencyKey::as_str),
+    )
+    .await
+}
+
+/// The digest of one scheduled slot: its key holds a space, which no
+/// `Idempotency-Key` may, so an admin's key can never stand for a slot.
+pub async fn create_for_slot(app: &App, slug: &str, slot: chrono::DateTime<Utc>) -> Result<Digest> {
+    let newsletter = app.store.newsletter_by_slug(slug).await?;
+    let key = format!("schedule slot {}", slot.timestamp());
+    create_keyed(app, &newsletter, &DigestOptions::default(), Some(&key)).await
+}
+
+async fn create_keyed(
+    app: &App,
+    newsletter: &Newsletter,
+    options: &DigestOptions,
+    key: Option<&str>,
+) -> Result<Digest> {
     // A key seen before answers with its digest, even when nothing is new.
     let (content, item_ids): (DigestContent, Vec<i64>) =
-        match next_content(app, &newsletter, options).await {
+        match next_content(app, newsletter, options).await {
             Ok(c) => c,
-            Err(e) => match &key {
-                Some(k) => match app
-                    .store
-                    .digest_id_by_key(newsletter.id, k.as_str())
-                    .await?
-                {
+            Err(e) => match key {
+                Some(k) => match app.store.digest_id_by_key(newsletter.id, k).await? {
                     Some(id) => return Ok(app.store.digest(id).await?),
                     None => return Err(e),
                 },
@@ -152,7 +171,7 @@ pub async fn create(
         .store
         .create_digest(NewDigest {
             newsletter_id: newsletter.id,
-            idempotency_key: key.as_ref().map(IdempotencyKey::as_str),
+            idempotency_key: key,
             subject: &content.subject,
             body_text: &content.text,
             body_html: &content.html,

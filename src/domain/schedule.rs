@@ -77,26 +77,32 @@ impl Schedule {
     }
 
     /// The slots after `after` up to and including `until`, oldest first;
-    /// at most the last `max` of them.
+    /// at most the last `max` of them. Walked back from `until`, so a long
+    /// downtime costs `max` steps, not one per slot passed.
     pub fn slots(
         &self,
         after: DateTime<Utc>,
         until: DateTime<Utc>,
         max: usize,
     ) -> Vec<DateTime<Utc>> {
-        let mut out = std::collections::VecDeque::new();
-        let mut t = after;
-        while let Some(next) = self.next_after(t) {
-            if next > until {
+        let mut out = Vec::new();
+        let (mut t, mut inclusive) = (until, true);
+        while out.len() < max {
+            let Ok(prev) = self
+                .cron
+                .find_previous_occurrence(&t.with_timezone(&self.zone), inclusive)
+            else {
+                break;
+            };
+            let prev = prev.with_timezone(&Utc);
+            if prev <= after || prev > until {
                 break;
             }
-            if out.len() == max {
-                out.pop_front();
-            }
-            out.push_back(next);
-            t = next;
+            out.push(prev);
+            (t, inclusive) = (prev, false);
         }
-        out.into()
+        out.reverse();
+        out
     }
 }
 
@@ -189,11 +195,18 @@ mod tests {
             "invalid_timezone"
         );
         assert_eq!(
-            kyiv("*/5 * * * * *")
-                .slots(t, utc(2026, 12, 4, 10, 1, 0), 3)
-                .len(),
-            3,
+            kyiv("*/5 * * * * *").slots(t, utc(2026, 12, 4, 10, 1, 0), 3),
+            [
+                utc(2026, 12, 4, 10, 0, 50),
+                utc(2026, 12, 4, 10, 0, 55),
+                utc(2026, 12, 4, 10, 1, 0)
+            ],
             "only the last few slots are kept"
         );
+        // A month of every-second slots: the last 1,000, ending now.
+        let month = kyiv("* * * * * *").slots(t - chrono::Duration::days(30), t, 1000);
+        assert_eq!(month.len(), 1000);
+        assert_eq!(*month.last().unwrap(), t);
+        assert_eq!(month[0], t - chrono::Duration::seconds(999));
     }
 }

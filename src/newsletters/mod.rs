@@ -98,6 +98,10 @@ pub async fn create(
         welcome_subject: b.welcome_subject.as_ref().and_then(Option::as_deref),
         welcome_body: b.welcome_body.as_ref().and_then(Option::as_deref),
     })?;
+    let change = b.schedule_change();
+    let checked = (!change.is_empty())
+        .then(|| schedule::check(app, &change, (None, None, 1)))
+        .transpose()?;
     let created = app
         .store
         .create_newsletter(store_form(slug.as_str(), &fields))
@@ -108,11 +112,10 @@ pub async fn create(
             }
             e => e.into(),
         })?;
-    let change = b.schedule_change();
-    if change.is_empty() {
-        return Ok(schedule::with_next_run(app, created));
+    match checked {
+        Some(c) => schedule::apply(app, slug.as_str(), &c).await,
+        None => Ok(schedule::with_next_run(app, created)),
     }
-    schedule::set(app, slug.as_str(), &change).await
 }
 
 /// Changes the fields given; `null` clears an optional one. The slug stays.
@@ -131,6 +134,19 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         ));
     }
     let current = app.store.newsletter_by_slug(slug).await?;
+    let checked = (!change.is_empty())
+        .then(|| {
+            schedule::check(
+                app,
+                &change,
+                (
+                    current.schedule.clone(),
+                    current.timezone.clone(),
+                    current.min_items,
+                ),
+            )
+        })
+        .transpose()?;
     let pick = |given: &Option<Option<String>>, now: &Option<String>| -> Option<String> {
         given.clone().unwrap_or_else(|| now.clone())
     };
@@ -154,8 +170,8 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
         welcome_subject: welcome_subject.as_deref(),
         welcome_body: welcome_body.as_deref(),
     })?;
-    if !change.is_empty() {
-        schedule::set(app, slug, &change).await?;
+    if let Some(c) = &checked {
+        schedule::apply(app, slug, c).await?;
     }
     let updated = app
         .store

@@ -68,63 +68,86 @@ pub fn next_runs(app: &App, n: &Newsletter, count: usize) -> Vec<DateTime<Utc>> 
     out
 }
 
-/// Checks a change against the newsletter's current schedule and applies
-/// it from now on. 422 for an expression or zone that doesn't parse, 409
-/// for an archived newsletter.
-pub async fn set(app: &App, slug: &str, change: &Change) -> Result<Newsletter> {
-    if app.store.is_archived(slug).await? {
-        return Err(Error::conflict(
-            "archived",
-            "an archived newsletter has no schedule",
-        ));
-    }
-    let current = app.store.newsletter_by_slug(slug).await?;
+/// A schedule change checked against what the newsletter has now.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    expression: Option<String>,
+    zone: Option<String>,
+    min_items: i32,
+}
+
+/// Checks `change` against the current expression, zone and min_items
+/// (`None, None, 1` for a new newsletter): 422 for an expression or zone
+/// that doesn't parse, or min_items outside 1-100. Writes nothing.
+pub fn check(
+    app: &App,
+    change: &Change,
+    current: (Option<String>, Option<String>, i32),
+) -> Result<Checked> {
     let expression = match &change.schedule {
         Some(s) => s.clone().filter(|s| !s.trim().is_empty()),
-        None => current.schedule.clone(),
+        None => current.0,
     };
     let zone = match &change.timezone {
         Some(z) => z.clone().filter(|z| !z.trim().is_empty()),
-        None => current.timezone.clone(),
+        None => current.1,
     };
-    let zone_name = zone
-        .as_deref()
-        .map(|z| parse_zone(z).map(|tz| tz.name().to_string()))
-        .transpose()?;
-    let min_items = change.min_items.unwrap_or(current.min_items);
+    let zone = zone.as_deref().map(parse_zone).transpose()?;
+    let min_items = change.min_items.unwrap_or(current.2);
     if !(1..=100).contains(&min_items) {
         return Err(Error::invalid("invalid_min_items", "min_items is 1 to 100"));
     }
-    let expression = match expression {
-        Some(e) => {
-            let tz = match &zone_name {
-                Some(z) => parse_zone(z)?,
-                None => app.config.timezone,
-            };
-            Some(Schedule::parse(&e, tz)?.expression().to_string())
-        }
-        None => None,
-    };
+    let expression = expression
+        .map(|e| Schedule::parse(&e, zone.unwrap_or(app.config.timezone)))
+        .transpose()?
+        .map(|s| s.expression().to_string());
+    Ok(Checked {
+        expression,
+        zone: zone.map(|z| z.name().to_string()),
+        min_items,
+    })
+}
+
+/// Applies a checked change from now on; 409 for an archived newsletter.
+pub async fn apply(app: &App, slug: &str, c: &Checked) -> Result<Newsletter> {
     app.store
         .set_schedule(
             slug,
             NewSchedule {
-                expression: expression.as_deref(),
-                zone: zone_name.as_deref(),
-                min_items,
+                expression: c.expression.as_deref(),
+                zone: c.zone.as_deref(),
+                min_items: c.min_items,
             },
             Utc::now(),
         )
         .await
         .map_err(|e| match e {
-            store::Error::Conflict => {
-                Error::conflict("archived", "an archived newsletter has no schedule")
-            }
+            store::Error::Conflict => archived(),
             e => e.into(),
         })?;
-    tracing::info!(newsletter = slug, schedule = ?expression, zone = ?zone_name, min_items, "schedule set");
+    tracing::info!(newsletter = slug, schedule = ?c.expression, zone = ?c.zone, min_items = c.min_items, "schedule set");
     let n = app.store.newsletter_by_slug(slug).await?;
     Ok(with_next_run(app, n))
+}
+
+fn archived() -> Error {
+    Error::conflict("archived", "an archived newsletter has no schedule")
+}
+
+/// Checks a change against the newsletter's current schedule and applies
+/// it from now on. 422 for an expression or zone that doesn't parse, 409
+/// for an archived newsletter.
+pub async fn set(app: &App, slug: &str, change: &Change) -> Result<Newsletter> {
+    if app.store.is_archived(slug).await? {
+        return Err(archived());
+    }
+    let current = app.store.newsletter_by_slug(slug).await?;
+    let checked = check(
+        app,
+        change,
+        (current.schedule, current.timezone, current.min_items),
+    )?;
+    apply(app, slug, &checked).await
 }
 
 /// A newsletter's slots, newest first (at most `limit`, 1-1000).

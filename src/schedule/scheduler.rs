@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::app::{App, Error, Result};
-use crate::digest::{self, DigestOptions};
+use crate::digest;
 use crate::domain::{parse_zone, RunStatus, Schedule};
 use crate::store::Scheduled;
 
@@ -89,7 +89,8 @@ async fn newsletter_tick(
                     .await?;
                 outcome(n, last.slot, RunStatus::Missed, None);
             } else {
-                run_slot(app, n, last.slot, now).await?;
+                // One digest a tick: newer slots wait for the next one.
+                return run_slot(app, n, last.slot, now).await;
             }
         }
         after = after.max(last.slot);
@@ -129,11 +130,10 @@ async fn run_slot(app: &App, n: &Scheduled, slot: DateTime<Utc>, now: DateTime<U
         .digest_candidates(n.id, now, wanted.max(10))
         .await?
         .len() as u32;
-    let key = format!("schedule-{}", slot.timestamp());
     let (status, digest_id) = if new_items < wanted {
         (RunStatus::Skipped, None)
     } else {
-        match digest::create(app, &n.slug, &DigestOptions::default(), Some(&key)).await {
+        match digest::create_for_slot(app, &n.slug, slot).await {
             Ok(d) => (RunStatus::Sent, Some(d.id)),
             Err(Error::Conflict {
                 code: "nothing_new",

@@ -85,17 +85,22 @@ impl Store {
                     if now_status == Some(SubscriptionStatus::Confirmed) {
                         continue;
                     }
-                    let subscription_id: i64 = sqlx::query_scalar(
+                    // Only a row this statement confirms comes back: two
+                    // posts at once (PostgreSQL) welcome once.
+                    let confirmed: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO subscriptions (subscriber_id, newsletter_id, status, created_at, updated_at, confirmed_at) \
                          VALUES ($1, $2, 'confirmed', $3, $3, $3) \
                          ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET status = 'confirmed', \
-                           updated_at = $3, confirmed_at = $3 RETURNING id",
+                           updated_at = $3, confirmed_at = $3 WHERE subscriptions.status <> 'confirmed' RETURNING id",
                     )
                     .bind(w.subscriber_id)
                     .bind(n)
                     .bind(now)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                    let Some(subscription_id) = confirmed else {
+                        continue;
+                    };
                     log_consent!(tx, w.subscriber_id, n, "confirmed", now, w.consent)?;
                     if let Some((_, m)) = w.welcomes.iter().find(|(id, _)| *id == n) {
                         let m = NewMessage { subscription_id: Some(subscription_id), ..m.clone() };
@@ -103,15 +108,19 @@ impl Store {
                     }
                     changes.push((n, SubscriptionStatus::Confirmed));
                 } else if matches!(now_status, Some(SubscriptionStatus::Confirmed | SubscriptionStatus::Pending)) {
-                    sqlx::query(
+                    let changed = sqlx::query(
                         "UPDATE subscriptions SET status = 'unsubscribed', updated_at = $1, unsubscribed_at = $1 \
-                         WHERE subscriber_id = $2 AND newsletter_id = $3",
+                         WHERE subscriber_id = $2 AND newsletter_id = $3 AND status <> 'unsubscribed'",
                     )
                     .bind(now)
                     .bind(w.subscriber_id)
                     .bind(n)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        continue;
+                    }
                     log_consent!(tx, w.subscriber_id, n, "unsubscribed", now, w.consent)?;
                     changes.push((n, SubscriptionStatus::Unsubscribed));
                 }

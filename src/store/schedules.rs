@@ -62,13 +62,7 @@ impl Store {
         if changed == 1 {
             return Ok(());
         }
-        let archived: Option<i64> = both!(self, p => sqlx::query_scalar(
-            "SELECT id FROM newsletters WHERE slug = $1 AND archived_at IS NOT NULL",
-        )
-        .bind(slug)
-        .fetch_optional(p)
-        .await)?;
-        Err(if archived.is_some() {
+        Err(if self.is_archived(slug).await? {
             Error::Conflict
         } else {
             Error::NotFound
@@ -143,7 +137,8 @@ impl Store {
         Ok(taken == 1)
     }
 
-    /// Records a claimed slot's outcome.
+    /// Records a claimed slot's outcome (a slot still `running`: a claim
+    /// taken over meanwhile by another process is that one's to finish).
     pub async fn finish_slot(
         &self,
         newsletter_id: i64,
@@ -154,7 +149,7 @@ impl Store {
     ) -> Result<()> {
         writing!(self, p => sqlx::query(
             "UPDATE schedule_runs SET status = $3, digest_id = $4, finished_at = $5 \
-             WHERE newsletter_id = $1 AND slot = $2",
+             WHERE newsletter_id = $1 AND slot = $2 AND status = 'running'",
         )
         .bind(newsletter_id)
         .bind(slot)

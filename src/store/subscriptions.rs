@@ -181,8 +181,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
                 if changed == 1 {
+                    log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
                     if let Some((_, welcome)) = welcomes.iter().find(|(n, _)| *n == newsletter_id) {
                         let welcome = NewMessage { subscription_id: Some(subscription_id), ..welcome.clone() };
                         welcome.insert(&mut *tx, Some(subscriber_id), now).await?;

@@ -89,6 +89,19 @@ async fn a_schedule_is_shown_checked_and_refused_clearly() {
         .await;
     assert_eq!(r.status(), 422);
 
+    // A new newsletter with a bad schedule: 422, and no newsletter.
+    let r = crate::helpers::admin_post(
+        &app,
+        "/api/admin/newsletters",
+        json!({ "slug": "fresh", "name": "Fresh", "schedule": "at dawn" }),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        app.admin_get("/api/admin/newsletters/fresh").await.status(),
+        404
+    );
+
     // Turned off: no schedule, no next run.
     let r = patch(&app, "daily", json!({ "schedule": null })).await;
     let n: Value = r.json().await.unwrap();
