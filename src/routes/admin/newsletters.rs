@@ -78,6 +78,8 @@ pub async fn get(
     responses((status = 200, description = "Updated", body = Newsletter), (status = 400, description = "The body or query doesn't parse, or a required field is missing", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
         (status = 404, description = "No such newsletter or subscriber", body = ErrorBody),
+        (status = 409, description = "A schedule for an archived newsletter", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body isn't JSON", body = ErrorBody),
         (status = 422, description = "A value was refused", body = ErrorBody)))]
 pub async fn update(
