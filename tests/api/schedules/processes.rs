@@ -126,7 +126,7 @@ async fn killed_before_the_slot(
     let mut first = serve(db, &token, &[]).await;
     first.app.add_newsletter("daily", "Daily").await;
     add_item(&first.app, "News", "https://news.example/n", "").await;
-    let (slot, expr) = one_slot(Duration::from_secs(4));
+    let (slot, expr) = one_slot(Duration::from_secs(6));
     let r = patch(
         &first.app,
         "daily",
@@ -134,8 +134,9 @@ async fn killed_before_the_slot(
     )
     .await;
     assert_eq!(r.status(), 200);
-    sleep_until(slot - chrono::Duration::milliseconds(1500)).await;
+    sleep_until(slot - chrono::Duration::milliseconds(2000)).await;
     first.child.kill().await.unwrap(); // SIGKILL
+    assert!(Utc::now() < slot, "the server was to die before its slot");
     let db = std::mem::replace(&mut first.app.db, TestDb::shared(&url));
     drop(first);
     sleep_until(slot + chrono::Duration::from_std(restart_after).unwrap()).await;
