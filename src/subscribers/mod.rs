@@ -96,6 +96,13 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
     match status {
         SubscriptionStatus::Confirmed => {
             let note = ConsentNote::parse(b.consent.as_deref(), CONSENT_REQUIRED)?;
+            // An erased person comes back only by their own double opt-in.
+            if app.store.is_erased(email.as_str()).await? {
+                return Err(Error::conflict(
+                    "erased",
+                    "this address was erased; it can come back only by signing up and confirming again",
+                ));
+            }
             app.store
                 .set_status(
                     newsletter.id,
