@@ -1,0 +1,104 @@
+//! Which digests an archive shows: sent ones, newest first, a page at a
+//! time; never one still going out, nor another newsletter's.
+
+use serde_json::Value;
+
+use super::{atom, get};
+use crate::helpers::{
+    add_confirmed, add_item, free_port, send_digest, spawn_app, spawn_app_with, unique_email,
+};
+
+/// Sends a digest of one new item; with no reader it is sent at once.
+async fn digest_of(app: &crate::helpers::TestApp, slug: &str, title: &str) -> i64 {
+    add_item(app, title, "https://news.example/x", "").await;
+    let r = send_digest(app, slug, None).await;
+    assert_eq!(r.status(), 202);
+    let d: Value = r.json().await.unwrap();
+    d["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn the_archive_shows_sent_digests_only_and_each_under_its_own_newsletter() {
+    // SMTP is down: a digest with a reader stays queued.
+    let port = free_port();
+    let app = spawn_app_with(&[("smtp_url", &format!("smtp://127.0.0.1:{port}"))]).await;
+    app.add_newsletter("daily", "Daily").await;
+    app.add_newsletter("weekly", "Weekly").await;
+    add_confirmed(&app, "daily", &unique_email()).await;
+    let sent = digest_of(&app, "weekly", "Sent story").await;
+    let queued = digest_of(&app, "daily", "Queued story").await;
+
+    let (status, daily) = get(&app, "/newsletters/daily/archive").await;
+    assert_eq!(status, 200);
+    assert!(!daily.contains(&format!("/archive/{queued}\"")) && !daily.contains("<article"));
+    assert!(daily.contains("No issues have been sent yet"));
+    assert!(atom(&app, "/newsletters/daily/archive.atom")
+        .await
+        .entries
+        .is_empty());
+    let (status, weekly) = get(&app, "/newsletters/weekly/archive").await;
+    assert_eq!(status, 200);
+    assert!(weekly.contains(&format!("href=\"/newsletters/weekly/archive/{sent}\"")));
+    assert_eq!(
+        atom(&app, "/newsletters/weekly/archive.atom")
+            .await
+            .entries
+            .len(),
+        1
+    );
+
+    assert_eq!(
+        get(&app, &format!("/newsletters/weekly/archive/{sent}"))
+            .await
+            .0,
+        200
+    );
+    for path in [
+        format!("/newsletters/daily/archive/{queued}"),
+        format!("/newsletters/daily/archive/{sent}"),
+        format!("/newsletters/weekly/archive/{queued}"),
+        "/newsletters/weekly/archive/999999".to_string(),
+        "/newsletters/weekly/archive/abc".to_string(),
+        "/newsletters/weekly/archive/-1".to_string(),
+        "/newsletters/weekly/archive/99999999999999999999".to_string(),
+        "/newsletters/nope/archive".to_string(),
+        "/newsletters/nope/archive.atom".to_string(),
+        format!("/newsletters/nope/archive/{sent}"),
+    ] {
+        assert_eq!(get(&app, &path).await.0, 404, "{path}");
+    }
+    let r = app
+        .client
+        .delete(app.url(&format!("/newsletters/weekly/archive/{sent}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, HEAD");
+}
+
+#[tokio::test]
+async fn the_archive_pages_twenty_digests_newest_first() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let mut ids = Vec::new();
+    for i in 0..21 {
+        ids.push(digest_of(&app, "daily", &format!("Story {i}")).await);
+    }
+    let (status, first) = get(&app, "/newsletters/daily/archive").await;
+    assert_eq!(status, 200);
+    assert_eq!(first.matches("<article").count(), 20);
+    let at = |html: &str, id: i64| html.find(&format!("/archive/{id}\"")).unwrap();
+    assert!(at(&first, ids[20]) < at(&first, ids[19]), "newest first");
+    assert!(!first.contains(&format!("/archive/{}\"", ids[0])));
+    assert!(first.contains("href=\"/newsletters/daily/archive?page=2\""));
+
+    let (status, second) = get(&app, "/newsletters/daily/archive?page=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(second.matches("<article").count(), 1);
+    assert!(second.contains(&format!("/archive/{}\"", ids[0])) && second.contains("Story 0"));
+    assert!(!second.contains("?page=3"));
+    assert_eq!(get(&app, "/newsletters/daily/archive?page=3").await.0, 404);
+    assert_eq!(get(&app, "/newsletters/daily/archive?page=x").await.0, 400);
+    assert_eq!(get(&app, "/newsletters/daily/archive?page=0").await.0, 400);
+}
