@@ -1,5 +1,6 @@
 //! Outgoing email: templates, message building and the transports.
 
+mod builtin;
 mod confirmation;
 mod dkim;
 mod errors;
@@ -20,5 +21,5 @@ pub use personal::{
     personalise, public_html, PersonalLinks, MANAGE_SENTINEL, SENTINELS, UNSUBSCRIBE_SENTINEL,
 };
 pub use rate::SendRate;
-pub use templates::Templates;
+pub use templates::{Look, Templates};
 pub use welcome::{manage_link_message, markdown_html, welcome_message};
