@@ -52,10 +52,12 @@ fn no_digest() -> Error {
     Error::not_found("no such digest in this archive")
 }
 
-/// The newsletter, if its archive is public; `NotFound` otherwise.
+/// The newsletter, if its archive is public; `NotFound` otherwise (also
+/// when `public_archive` is off: nobody learns whether it exists).
 async fn newsletter(app: &App, slug: &str) -> Result<Newsletter> {
     match app.store.newsletter_by_slug(slug).await {
-        Ok(n) => Ok(n),
+        Ok(n) if n.public_archive => Ok(n),
+        Ok(_) => Err(no_archive()),
         Err(store::Error::NotFound) => Err(no_archive()),
         Err(e) => Err(e.into()),
     }
@@ -128,7 +130,7 @@ pub async fn get(app: &App, slug: &str, raw_id: &str) -> Result<ArchivedCopy> {
 
 /// The newsletter's latest sent digests as an Atom document: each entry
 /// links to its archived copy and lists its headlines.
-pub async fn atom(app: &App, slug: &str, site_name: &str) -> Result<String> {
+pub async fn atom(app: &App, slug: &str) -> Result<String> {
     let newsletter = newsletter(app, slug).await?;
     let digests = entries(app, newsletter.id, FEED_SIZE, 0).await?;
     let base = app.config.base_url.trim_end_matches('/');
@@ -156,7 +158,8 @@ pub async fn atom(app: &App, slug: &str, site_name: &str) -> Result<String> {
         page_url: archive.clone(),
         self_url: format!("{archive}.atom"),
         updated,
-        author: site_name.to_string(),
+        author: app.config.site.name.clone(),
+        lang: newsletter.lang(app.config.language).code().to_string(),
         entries,
     }))
 }

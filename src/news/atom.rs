@@ -17,6 +17,8 @@ pub struct AtomFeed {
     pub updated: DateTime<Utc>,
     /// The feed's author, which its entries share.
     pub author: String,
+    /// The language of its text (`xml:lang`).
+    pub lang: String,
     pub entries: Vec<AtomEntry>,
 }
 
@@ -75,6 +77,7 @@ pub fn render(f: AtomFeed) -> String {
             link(&f.self_url, "self", Some("application/atom+xml")),
         ],
         entries: f.entries.into_iter().map(entry).collect(),
+        lang: Some(f.lang),
         ..Feed::default()
     };
     feed.to_string()
@@ -104,6 +107,7 @@ mod tests {
             self_url: "https://h.example/news.atom".into(),
             updated: t,
             author: "Herald".into(),
+            lang: "en".into(),
             entries: vec![AtomEntry {
                 id: tag_uri("https://h.example:8080/", t, "news-item-1"),
                 title: "Rates <rise>".into(),

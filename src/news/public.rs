@@ -2,9 +2,11 @@
 //! and as an Atom feed.
 
 use chrono::{DateTime, Utc};
+use fluent_bundle::FluentValue;
 
 use super::atom::{self, AtomEntry, AtomFeed};
 use crate::app::{App, Result};
+use crate::domain::Language;
 use crate::store::PublishedItem;
 
 /// Items on one page of `/news`.
@@ -31,8 +33,10 @@ pub async fn news_page(app: &App, page: u32) -> Result<NewsPage> {
     Ok(NewsPage { items, next_page })
 }
 
-/// The latest items as an Atom document; each entry links to the article.
-pub async fn news_atom(app: &App, site_name: &str) -> Result<String> {
+/// The latest items as an Atom document, its title in `lang`; each entry
+/// links to the article.
+pub async fn news_atom(app: &App, lang: Language) -> Result<String> {
+    let site_name = &app.config.site.name;
     let items = app.store.published_items(Utc::now(), FEED_SIZE, 0).await?;
     let base = app.config.base_url.trim_end_matches('/');
     let updated = items
@@ -54,11 +58,16 @@ pub async fn news_atom(app: &App, site_name: &str) -> Result<String> {
         .collect();
     Ok(atom::render(AtomFeed {
         id: format!("{base}/news"),
-        title: format!("{site_name}: news"),
+        title: app.templates.catalogs().text_with(
+            lang,
+            "news-feed-title",
+            &[("site", FluentValue::from(site_name.as_str()))],
+        ),
         page_url: format!("{base}/news"),
         self_url: format!("{base}/news.atom"),
         updated,
         author: site_name.to_string(),
+        lang: lang.code().to_string(),
         entries,
     }))
 }

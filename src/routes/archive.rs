@@ -6,10 +6,11 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::news::{atom_response, bad_page, local_time, page_number, past_the_end, site_name};
+use super::news::{atom_response, bad_page, error_in, page_number, past_the_end, reader_language};
 use super::{ApiError, AppState};
 use crate::app::Error;
 use crate::archive;
+use crate::domain::Language;
 
 /// The archived copy's page. The copy sits in an `<iframe sandbox srcdoc>`,
 /// which inherits this policy: its inline styles and https images load,
@@ -17,13 +18,22 @@ use crate::archive;
 const COPY_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
                         frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-fn not_found(state: &AppState, slug: &str, e: Error) -> Result<HttpResponse, ApiError> {
+/// A 404 for what isn't in a public archive (in the reader's language:
+/// the newsletter's may be the thing that is secret); other errors as they are.
+fn not_found(
+    state: &AppState,
+    lang: Language,
+    slug: &str,
+    e: Error,
+) -> Result<HttpResponse, ApiError> {
     match e {
-        Error::NotFound { .. } => Ok(state.error_page(
+        Error::NotFound { .. } => Ok(error_in(
+            state,
+            lang,
             StatusCode::NOT_FOUND,
-            "Not in the archive",
-            "There is no archive or no digest at this address.",
-            Some((&format!("/newsletters/{slug}"), "See the newsletter")),
+            ("archive-not-found-title", "archive-not-found-message"),
+            &[],
+            Some((&format!("/newsletters/{slug}"), "archive-see-newsletter")),
         )),
         e => Err(e.into()),
     }
@@ -42,16 +52,19 @@ pub async fn list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = reader_language(&req, &state);
     let Some(page) = page_number(&req) else {
-        return Ok(bad_page(&state));
+        return Ok(bad_page(&state, lang));
     };
     let p = match archive::list(&state, &slug, page).await {
         Ok(p) => p,
-        Err(e) => return not_found(&state, &slug, e),
+        Err(e) => return not_found(&state, lang, &slug, e),
     };
+    let lang = p.newsletter.lang(state.config.language);
     if p.digests.is_empty() && page > 1 {
         return Ok(past_the_end(
             &state,
+            lang,
             &format!("/newsletters/{}/archive", p.newsletter.slug),
         ));
     }
@@ -64,14 +77,19 @@ pub async fn list(
                 "subject": d.subject,
                 "headlines": d.headlines,
                 "sent_at": d.sent_at.to_rfc3339(),
-                "sent": local_time(&state, d.sent_at),
             })
         })
         .collect();
     Ok(state.page(
         StatusCode::OK,
         "pages/archive.html",
-        json!({ "newsletter": p.newsletter, "digests": digests, "page": page, "next_page": p.next_page }),
+        json!({
+            "newsletter": p.newsletter,
+            "digests": digests,
+            "page": page,
+            "next_page": p.next_page,
+            "lang": lang.code(),
+        }),
     ))
 }
 
@@ -103,14 +121,16 @@ fn links_open_outside(html: &str) -> String {
         (status = 200, description = "The digest as its readers got it, with no reader's link or token in it", content_type = "text/html", body = String),
         (status = 404, description = "No such newsletter, its archive is not public, or no sent digest of it with this id", content_type = "text/html", body = String)))]
 pub async fn show(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let copy = match archive::get(&state, &slug, &id).await {
         Ok(c) => c,
-        Err(e) => return not_found(&state, &slug, e),
+        Err(e) => return not_found(&state, reader_language(&req, &state), &slug, e),
     };
+    let lang = copy.newsletter.lang(state.config.language);
     let mut resp = state.page(
         StatusCode::OK,
         "pages/archive_digest.html",
@@ -119,8 +139,8 @@ pub async fn show(
             "id": copy.id,
             "subject": copy.subject,
             "sent_at": copy.sent_at.to_rfc3339(),
-            "sent": local_time(&state, copy.sent_at),
             "html": links_open_outside(&copy.html),
+            "lang": lang.code(),
         }),
     );
     resp.headers_mut().insert(
@@ -136,12 +156,13 @@ pub async fn show(
         (status = 200, description = "The newsletter's latest sent digests as an Atom feed", content_type = "application/atom+xml", body = String),
         (status = 404, description = "No such newsletter, or its archive is not public", content_type = "text/html", body = String)))]
 pub async fn atom_feed(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    match archive::atom(&state, &slug, site_name(&state)).await {
+    match archive::atom(&state, &slug).await {
         Ok(xml) => Ok(atom_response(xml)),
-        Err(e) => not_found(&state, &slug, e),
+        Err(e) => not_found(&state, reader_language(&req, &state), &slug, e),
     }
 }
 

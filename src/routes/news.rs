@@ -1,12 +1,14 @@
 //! The public news feed: `/news`, a page at a time with a "More news"
-//! link, and `/news.atom`.
+//! link, and `/news.atom`. Also the pieces the archive's pages share with
+//! it: the `?page=` parameter, their error pages, the Atom answer.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use fluent_bundle::FluentValue;
 use serde_json::json;
 
 use super::{ApiError, AppState};
+use crate::domain::Language;
 use crate::news::{self, atom};
 
 /// How deep a listing's `?page=` goes.
@@ -25,34 +27,60 @@ pub fn page_number(req: &HttpRequest) -> Option<u32> {
     }
 }
 
-pub fn bad_page(state: &AppState) -> HttpResponse {
-    state.error_page(
+/// The first shipped language the browser asks for, else `HERALD_LANGUAGE`.
+pub fn reader_language(req: &HttpRequest, state: &AppState) -> Language {
+    let header = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::negotiate(header, state.config.language)
+}
+
+/// The error page in `lang`: title and message from the catalog.
+pub fn error_in(
+    state: &AppState,
+    lang: Language,
+    status: StatusCode,
+    (title, message): (&str, &str),
+    args: &[(&str, FluentValue)],
+    link: Option<(&str, &str)>,
+) -> HttpResponse {
+    let catalogs = state.templates.catalogs();
+    let link =
+        link.map(|(href, key)| json!({ "href": href, "text": catalogs.text(lang, key, None) }));
+    state.page(
+        status,
+        "pages/error.html",
+        json!({
+            "status": status.as_u16(),
+            "title": catalogs.text(lang, title, None),
+            "message": catalogs.text_with(lang, message, args),
+            "link": link,
+            "lang": lang.code(),
+        }),
+    )
+}
+
+pub fn bad_page(state: &AppState, lang: Language) -> HttpResponse {
+    error_in(
+        state,
+        lang,
         StatusCode::BAD_REQUEST,
-        "No such page",
-        &format!("The page number is a whole number from 1 to {MAX_PAGE}."),
+        ("news-page-invalid-title", "news-page-invalid-message"),
+        &[("max", FluentValue::from(MAX_PAGE))],
         None,
     )
 }
 
-pub fn past_the_end(state: &AppState, first: &str) -> HttpResponse {
-    state.error_page(
+pub fn past_the_end(state: &AppState, lang: Language, first: &str) -> HttpResponse {
+    error_in(
+        state,
+        lang,
         StatusCode::NOT_FOUND,
-        "No such page",
-        "There is nothing this far back.",
-        Some((first, "Back to the first page")),
+        ("news-page-past-end-title", "news-page-past-end-message"),
+        &[],
+        Some((first, "news-first-page")),
     )
-}
-
-/// A time as a reader reads it, in `HERALD_TIMEZONE`.
-pub fn local_time(state: &AppState, t: DateTime<Utc>) -> String {
-    t.with_timezone(&state.config.timezone)
-        .format("%-d %B %Y, %H:%M %Z")
-        .to_string()
-}
-
-/// The name readers know the site by.
-pub fn site_name(_state: &AppState) -> &'static str {
-    "Herald"
 }
 
 pub fn atom_response(xml: String) -> HttpResponse {
@@ -70,12 +98,13 @@ pub fn atom_response(xml: String) -> HttpResponse {
         (status = 400, description = "`page` is not a whole number from 1 to 1000", content_type = "text/html", body = String),
         (status = 404, description = "A page past the last one", content_type = "text/html", body = String)))]
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let lang = reader_language(&req, &state);
     let Some(page) = page_number(&req) else {
-        return Ok(bad_page(&state));
+        return Ok(bad_page(&state, lang));
     };
     let p = news::news_page(&state, page).await?;
     if p.items.is_empty() && page > 1 {
-        return Ok(past_the_end(&state, "/news"));
+        return Ok(past_the_end(&state, lang, "/news"));
     }
     let items: Vec<_> = p
         .items
@@ -86,21 +115,22 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 "url": i.url,
                 "summary": i.summary,
                 "published_at": i.published_at.to_rfc3339(),
-                "published": local_time(&state, i.published_at),
             })
         })
         .collect();
     Ok(state.page(
         StatusCode::OK,
         "pages/news.html",
-        json!({ "items": items, "page": page, "next_page": p.next_page }),
+        json!({ "items": items, "page": page, "next_page": p.next_page, "lang": lang.code() }),
     ))
 }
 
 #[utoipa::path(get, path = "/news.atom", tag = "public",
     responses((status = 200, description = "The latest 50 published news items as an Atom feed", content_type = "application/atom+xml", body = String)))]
-pub async fn atom_feed(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(atom_response(
-        news::news_atom(&state, site_name(&state)).await?,
-    ))
+pub async fn atom_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = reader_language(&req, &state);
+    Ok(atom_response(news::news_atom(&state, lang).await?))
 }

@@ -1,11 +1,12 @@
 //! Which digests an archive shows: sent ones, newest first, a page at a
 //! time; never one still going out, nor another newsletter's.
 
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 
 use super::{atom, get};
 use crate::helpers::{
-    add_confirmed, add_item, free_port, send_digest, spawn_app, spawn_app_with, unique_email,
+    add_confirmed, add_item, admin, free_port, send_digest, spawn_app, spawn_app_with, unique_email,
 };
 
 /// Sends a digest of one new item; with no reader it is sent at once.
@@ -101,4 +102,74 @@ async fn the_archive_pages_twenty_digests_newest_first() {
     assert_eq!(get(&app, "/newsletters/daily/archive?page=3").await.0, 404);
     assert_eq!(get(&app, "/newsletters/daily/archive?page=x").await.0, 400);
     assert_eq!(get(&app, "/newsletters/daily/archive?page=0").await.0, 400);
+}
+
+#[tokio::test]
+async fn a_newsletter_without_a_public_archive_answers_404_for_all_three() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let id = digest_of(&app, "daily", "Story").await;
+    let paths = [
+        "/newsletters/daily/archive".to_string(),
+        format!("/newsletters/daily/archive/{id}"),
+        "/newsletters/daily/archive.atom".to_string(),
+    ];
+    for path in &paths {
+        assert_eq!(get(&app, path).await.0, 200, "{path}");
+    }
+    let link = "href=\"/newsletters/daily/archive\"";
+    let (_, index) = get(&app, "/").await;
+    assert!(index.contains(link) && index.contains("href=\"/news\""));
+    assert!(get(&app, "/newsletters/daily").await.1.contains(link));
+    let r = admin(
+        &app,
+        Method::PATCH,
+        "/api/admin/newsletters/daily",
+        Some(json!({"public_archive": false})),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    for path in &paths {
+        let (status, body) = get(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("Story"), "{path}");
+    }
+    // The newsletter's own pages stay, without a link to an archive.
+    let (status, page) = get(&app, "/newsletters/daily").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(link));
+    assert!(!get(&app, "/").await.1.contains(link));
+}
+
+#[tokio::test]
+async fn a_ukrainian_newsletter_has_its_archive_in_ukrainian() {
+    let app = spawn_app().await;
+    app.add_newsletter("ranok", "Ранок").await;
+    let r = admin(
+        &app,
+        Method::PATCH,
+        "/api/admin/newsletters/ranok",
+        Some(json!({"language": "uk"})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let id = digest_of(&app, "ranok", "Новина").await;
+    let (status, list) = get(&app, "/newsletters/ranok/archive").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Архів розсилки «Ранок»"), "{list}");
+    assert!(list.contains("Підписатися на «Ранок»"));
+    let (_, copy) = get(&app, &format!("/newsletters/ranok/archive/{id}")).await;
+    assert!(copy.contains("Усі випуски «Ранок»"), "{copy}");
+    assert!(
+        ["січня", "лютого", "грудня", "листопада"]
+            .iter()
+            .any(|m| copy.contains(m)),
+        "the date in Ukrainian: {copy}"
+    );
+    let feed = atom(&app, "/newsletters/ranok/archive.atom").await;
+    assert_eq!(feed.language.as_deref(), Some("uk"));
+    // A page that doesn't exist answers in the newsletter's language too.
+    let (status, past) = get(&app, "/newsletters/ranok/archive?page=2").await;
+    assert_eq!(status, 404);
+    assert!(past.contains("Такої сторінки немає"), "{past}");
 }

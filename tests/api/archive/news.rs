@@ -110,3 +110,23 @@ async fn news_atom_is_a_valid_feed_of_the_latest_items() {
         .iter()
         .all(|e| e.title.as_ref().unwrap().content != "Embargoed"));
 }
+
+#[tokio::test]
+async fn news_follows_the_readers_language() {
+    let app = spawn_app().await;
+    items(&app, 21).await;
+    let r = app
+        .client
+        .get(app.url("/news"))
+        .header("Accept-Language", "uk-UA,uk;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Стрічка новин") && html.contains("Більше новин"),
+        "{html}"
+    );
+    let (_, en) = get(&app, "/news").await;
+    assert!(en.contains("News Feed") && en.contains("More news"));
+}
