@@ -34,8 +34,8 @@ pub struct ArchivePage {
     pub next_page: Option<u32>,
 }
 
-/// One archived digest: the HTML its readers got, with the newsletter's
-/// public page wherever a reader's own link was.
+/// One archived digest: the HTML its readers got, with a public page
+/// wherever a reader's own link was.
 pub struct ArchivedCopy {
     pub newsletter: Newsletter,
     pub id: i64,
@@ -100,11 +100,13 @@ pub async fn list(app: &App, slug: &str, page: u32) -> Result<ArchivePage> {
     })
 }
 
-/// The newsletter's public page, absolute: what an archived copy links to
-/// where a reader's unsubscribe and manage links were.
-fn public_page(app: &App, slug: &str) -> String {
+/// What an archived copy links to where a reader's own unsubscribe and
+/// manage links were: the public page where anyone asks for their own
+/// preference link by email. A subscriber reading the archive can still
+/// leave or change their newsletters from it; nobody else learns anything.
+fn public_links(app: &App) -> String {
     format!(
-        "{}/newsletters/{slug}",
+        "{}/subscriptions/manage",
         app.config.base_url.trim_end_matches('/')
     )
 }
@@ -120,7 +122,7 @@ pub async fn get(app: &App, slug: &str, raw_id: &str) -> Result<ArchivedCopy> {
         Err(e) => return Err(e.into()),
     };
     Ok(ArchivedCopy {
-        html: public_html(&d.body_html, &public_page(app, &newsletter.slug)),
+        html: public_html(&d.body_html, &public_links(app)),
         newsletter,
         id: d.id,
         subject: d.subject,

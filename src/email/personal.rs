@@ -51,8 +51,8 @@ pub fn personalise(text: &str, html: &str, links: &PersonalLinks<'_>) -> (String
 }
 
 /// The public copy of an HTML body (the archive's): where each reader's
-/// own links went, `public_url` (the newsletter's signup page) goes, so no
-/// copy a stranger sees ever carries a token.
+/// own links went, `public_url` (a page that needs no token) goes, so no
+/// copy a stranger sees ever carries one.
 pub fn public_html(html: &str, public_url: &str) -> String {
     let links = PersonalLinks {
         unsubscribe: public_url,

@@ -90,7 +90,7 @@ pub fn atom_response(xml: String) -> HttpResponse {
         .body(xml)
 }
 
-#[utoipa::path(get, path = "/news", tag = "public",
+#[utoipa::path(get, path = "/news", tag = "public", operation_id = "get_news",
     params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000,
         description = "Which page of 20 items, newest first (default 1)")),
     responses(
