@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::news::{atom_response, bad_page, error_in, page_number, past_the_end, reader_language};
+use super::news::{atom_response, bad_page, error_in, page_number, past_the_end};
 use super::{ApiError, AppState};
 use crate::app::Error;
 use crate::archive;
@@ -31,8 +31,7 @@ fn not_found(
             state,
             lang,
             StatusCode::NOT_FOUND,
-            ("archive-not-found-title", "archive-not-found-message"),
-            &[],
+            "archive-not-found",
             Some((&format!("/newsletters/{slug}"), "archive-see-newsletter")),
         )),
         e => Err(e.into()),
@@ -52,7 +51,7 @@ pub async fn list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = reader_language(&req, &state);
+    let lang = state.browser_lang(&req);
     let Some(page) = page_number(&req) else {
         return Ok(bad_page(&state, lang));
     };
@@ -128,7 +127,7 @@ pub async fn show(
     let (slug, id) = path.into_inner();
     let copy = match archive::get(&state, &slug, &id).await {
         Ok(c) => c,
-        Err(e) => return not_found(&state, reader_language(&req, &state), &slug, e),
+        Err(e) => return not_found(&state, state.browser_lang(&req), &slug, e),
     };
     let lang = copy.newsletter.lang(state.config.language);
     let mut resp = state.page(
@@ -162,7 +161,7 @@ pub async fn atom_feed(
 ) -> Result<HttpResponse, ApiError> {
     match archive::atom(&state, &slug).await {
         Ok(xml) => Ok(atom_response(xml)),
-        Err(e) => not_found(&state, reader_language(&req, &state), &slug, e),
+        Err(e) => not_found(&state, state.browser_lang(&req), &slug, e),
     }
 }
 

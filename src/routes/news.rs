@@ -4,7 +4,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use fluent_bundle::FluentValue;
 use serde_json::json;
 
 use super::{ApiError, AppState};
@@ -27,37 +26,21 @@ pub fn page_number(req: &HttpRequest) -> Option<u32> {
     }
 }
 
-/// The first shipped language the browser asks for, else `HERALD_LANGUAGE`.
-pub fn reader_language(req: &HttpRequest, state: &AppState) -> Language {
-    let header = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Language::negotiate(header, state.config.language)
-}
-
-/// The error page in `lang`: title and message from the catalog.
+/// The error page in `lang`: `error` names the catalog's `…-title` and
+/// `…-message`, the link onwards is an address and a catalog key. (Like
+/// [`AppState::error_page`], in a language chosen here.)
 pub fn error_in(
     state: &AppState,
     lang: Language,
     status: StatusCode,
-    (title, message): (&str, &str),
-    args: &[(&str, FluentValue)],
+    error: &str,
     link: Option<(&str, &str)>,
 ) -> HttpResponse {
-    let catalogs = state.templates.catalogs();
-    let link =
-        link.map(|(href, key)| json!({ "href": href, "text": catalogs.text(lang, key, None) }));
+    let link = link.map(|(href, text)| json!({ "href": href, "text": text }));
     state.page(
         status,
         "pages/error.html",
-        json!({
-            "status": status.as_u16(),
-            "title": catalogs.text(lang, title, None),
-            "message": catalogs.text_with(lang, message, args),
-            "link": link,
-            "lang": lang.code(),
-        }),
+        json!({ "status": status.as_u16(), "error": error, "link": link, "lang": lang.code() }),
     )
 }
 
@@ -66,8 +49,7 @@ pub fn bad_page(state: &AppState, lang: Language) -> HttpResponse {
         state,
         lang,
         StatusCode::BAD_REQUEST,
-        ("news-page-invalid-title", "news-page-invalid-message"),
-        &[("max", FluentValue::from(MAX_PAGE))],
+        "news-page-invalid",
         None,
     )
 }
@@ -77,8 +59,7 @@ pub fn past_the_end(state: &AppState, lang: Language, first: &str) -> HttpRespon
         state,
         lang,
         StatusCode::NOT_FOUND,
-        ("news-page-past-end-title", "news-page-past-end-message"),
-        &[],
+        "news-page-past-end",
         Some((first, "news-first-page")),
     )
 }
@@ -98,7 +79,7 @@ pub fn atom_response(xml: String) -> HttpResponse {
         (status = 400, description = "`page` is not a whole number from 1 to 1000", content_type = "text/html", body = String),
         (status = 404, description = "A page past the last one", content_type = "text/html", body = String)))]
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let lang = reader_language(&req, &state);
+    let lang = state.browser_lang(&req);
     let Some(page) = page_number(&req) else {
         return Ok(bad_page(&state, lang));
     };
@@ -131,6 +112,6 @@ pub async fn atom_feed(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = reader_language(&req, &state);
+    let lang = state.browser_lang(&req);
     Ok(atom_response(news::news_atom(&state, lang).await?))
 }

@@ -10,7 +10,9 @@ use super::client::{client_ip, consent};
 use super::error::{ApiError, ErrorBody};
 use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
-use crate::signup::{self, Outcome, INVALID_EMAIL};
+use crate::domain::Language;
+use crate::newsletters;
+use crate::signup::{self, Outcome};
 use crate::store::Newsletter;
 
 /// The fields of a signup, whichever way they came.
@@ -90,16 +92,32 @@ fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
     })
 }
 
-/// The answer to every accepted signup (also a honeypot hit).
-fn accepted(kind: Kind) -> HttpResponse {
-    match kind {
-        Kind::Json => HttpResponse::Accepted().json(Accepted {
+/// The answer to every accepted signup (also a honeypot hit). A form's
+/// reader lands on the "check your inbox" page in the newsletter's
+/// language.
+async fn accepted(state: &AppState, kind: Kind, signup: &Signup) -> Result<HttpResponse, ApiError> {
+    if kind == Kind::Json {
+        return Ok(HttpResponse::Accepted().json(Accepted {
             status: "pending".to_string(),
-        }),
-        _ => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/subscriptions/pending"))
-            .finish(),
+        }));
     }
+    let lang = signup_lang(state, signup).await?;
+    let location = if lang == state.config.language {
+        "/subscriptions/pending".to_string()
+    } else {
+        format!("/subscriptions/pending?lang={lang}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
+}
+
+/// The language of the (first) newsletter signed up to.
+async fn signup_lang(state: &AppState, signup: &Signup) -> Result<Language, ApiError> {
+    Ok(match signup.newsletters.first() {
+        Some(slug) => newsletters::language(state, slug).await?,
+        None => state.config.language,
+    })
 }
 
 #[utoipa::path(post, path = "/subscriptions", tag = "public",
@@ -162,10 +180,10 @@ pub async fn subscribe(
         consent: consent(&req, ip, &channel),
     };
     match signup::signup(&state, request).await? {
-        Outcome::Accepted => Ok(accepted(kind)),
+        Outcome::Accepted => accepted(&state, kind, &signup).await,
         Outcome::Dropped => {
             tracing::info!(?ip, "honeypot filled; signup dropped");
-            Ok(accepted(kind))
+            accepted(&state, kind, &signup).await
         }
         Outcome::InvalidEmail(newsletters) => {
             invalid_email(&state, kind, &signup, &newsletters).await
@@ -181,8 +199,13 @@ async fn invalid_email(
     signup: &Signup,
     newsletters: &[Newsletter],
 ) -> Result<HttpResponse, ApiError> {
+    let lang = match newsletters.first() {
+        Some(n) => n.lang(state.config.language),
+        None => signup_lang(state, signup).await?,
+    };
+    let message = state.templates.text(lang, "signup-invalid-email");
     if kind == Kind::Json {
-        return Err(ApiError::unprocessable("invalid_email", INVALID_EMAIL));
+        return Err(ApiError::unprocessable("invalid_email", message));
     }
     let typed: String = signup
         .email
@@ -193,7 +216,7 @@ async fn invalid_email(
     let form = |slug: &str| FormState {
         slug: slug.to_string(),
         email: typed.clone(),
-        error: INVALID_EMAIL.to_string(),
+        error: message.clone(),
     };
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     if let [one] = newsletters {
@@ -206,5 +229,5 @@ async fn invalid_email(
         .first()
         .map(|n| n.slug.as_str())
         .unwrap_or_default();
-    Ok(render_index(state, status, &all, Some(form(slug))))
+    Ok(render_index(state, status, &all, Some(form(slug)), lang))
 }

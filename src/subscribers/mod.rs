@@ -14,13 +14,14 @@ use serde::Deserialize;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{ConsentNote, SubscriberEmail, SubscriberName, SubscriptionStatus};
-use crate::signup::{self, INVALID_EMAIL};
+use crate::signup;
 use crate::store::{self, AddressData, ConsentContext, SubscriberPage, SubscriberRow};
 
 /// An address typed by an admin (a path, a form), normalised; 422 when it
 /// can't be one.
 pub fn parse_email(raw: &str) -> Result<SubscriberEmail> {
-    SubscriberEmail::parse(raw).map_err(|_| Error::invalid("invalid_email", INVALID_EMAIL))
+    SubscriberEmail::parse(raw)
+        .map_err(|_| Error::invalid("invalid_email", "not a valid email address"))
 }
 
 /// A status filter or value as text; 422 for any other word.
