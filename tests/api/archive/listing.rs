@@ -93,6 +93,9 @@ async fn the_archive_pages_twenty_digests_newest_first() {
     assert!(at(&first, ids[20]) < at(&first, ids[19]), "newest first");
     assert!(!first.contains(&format!("/archive/{}\"", ids[0])));
     assert!(first.contains("href=\"/newsletters/daily/archive?page=2\""));
+    assert!(
+        first.contains("type=\"application/atom+xml\" href=\"/newsletters/daily/archive.atom\"")
+    );
 
     let (status, second) = get(&app, "/newsletters/daily/archive?page=2").await;
     assert_eq!(status, 200);

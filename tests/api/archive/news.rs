@@ -56,6 +56,9 @@ async fn news_shows_twenty_items_a_page_newest_first_with_more_news() {
         "More news links on"
     );
     assert!(first.contains("More news"));
+    assert!(
+        first.contains("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/news.atom\"")
+    );
 
     let (status, second) = get(&app, "/news?page=2").await;
     assert_eq!(status, 200);
