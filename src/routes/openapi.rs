@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
-use super::{confirm, health, manage, metrics, pages, subscriptions, unsubscribe};
+use super::{archive, confirm, health, manage, metrics, news, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
 
@@ -72,6 +72,11 @@ impl Modify for UniqueOperationIds {
         pages::index,
         pages::newsletter,
         pages::pending,
+        news::page,
+        news::atom_feed,
+        archive::list,
+        archive::show,
+        archive::atom_feed,
         subscriptions::subscribe,
         confirm::show,
         confirm::confirm,
