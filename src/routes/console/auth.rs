@@ -44,8 +44,10 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// Checks the password (off the async threads: argon2 is slow on purpose)
-/// and starts a session. Failures count toward the sign-in limits, and an
-/// unknown address costs as much time as a wrong password.
+/// and starts a session. Every attempt counts toward the sign-in limits
+/// before its check (a success is taken back), only about one check per
+/// core runs at once and one per client, and an unknown address costs as
+/// much time as a wrong password.
 pub async fn sign_in(
     req: HttpRequest,
     payload: web::Payload,
@@ -67,6 +69,12 @@ pub async fn sign_in(
             Some("Enter your email address and password."),
         ));
     }
+    let Some(_pass) = state.console.passwords.enter(ip.as_deref()) else {
+        return Err(ConsoleError::TooMany(1));
+    };
+    limits
+        .attempt(ip.as_deref(), &email)
+        .map_err(ConsoleError::TooMany)?;
     let user = match state.store.admin_user_by_email(&email).await {
         Ok(u) => Some(u),
         Err(Error::NotFound) => None,
@@ -80,7 +88,6 @@ pub async fn sign_in(
         .await
         .map_err(|e| ConsoleError::Internal(e.into()))?;
     let Some(user) = user.filter(|_| ok) else {
-        limits.failed(ip.as_deref(), &email);
         tracing::warn!(ip = ip.as_deref().unwrap_or("?"), "console: failed sign-in");
         return Ok(form_page(
             &state,
@@ -89,6 +96,7 @@ pub async fn sign_in(
             Some("That email address and password don't match."),
         ));
     };
+    limits.succeeded(ip.as_deref(), &email);
     let raw = token::generate();
     let now = Utc::now();
     state
@@ -165,12 +173,19 @@ pub async fn change_password(
             Some("That is not your current password."),
         ));
     }
+    let Some(_pass) = state.console.passwords.enter(ip.as_deref()) else {
+        return Err(ConsoleError::TooMany(1));
+    };
+    limits
+        .attempt(ip.as_deref(), &email)
+        .map_err(ConsoleError::TooMany)?;
     let stored = session.user.password_hash.clone();
     let ok = web::block(move || password::verify(&stored, &current))
         .await
         .map_err(|e| ConsoleError::Internal(e.into()))?;
-    if !ok {
-        limits.failed(ip.as_deref(), &email);
+    if ok {
+        limits.succeeded(ip.as_deref(), &email);
+    } else {
         return Ok(password_page(
             &state,
             &session,

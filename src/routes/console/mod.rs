@@ -25,6 +25,8 @@ pub use session::Session;
 #[derive(Default)]
 pub struct ConsoleState {
     pub sign_in: limiter::SignInLimiter,
+    /// Password checks running at once: about one per core, one per client.
+    pub passwords: limiter::PasswordGate,
 }
 
 /// No inline script or style, nothing from elsewhere; frames only from here

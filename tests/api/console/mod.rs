@@ -4,6 +4,7 @@
 
 mod auth;
 mod digests;
+mod flood;
 mod pages;
 mod schedule;
 mod sends;
@@ -17,8 +18,12 @@ const PASSWORD: &str = "correct horse battery";
 
 /// Creates an admin through the store, as `herald admin add` does.
 pub(super) async fn add_admin(app: &TestApp, email: &str, secret: &str) {
+    add_admin_to(&app.store, email, secret).await;
+}
+
+pub(super) async fn add_admin_to(store: &herald::store::Store, email: &str, secret: &str) {
     let hash = password::hash(secret).unwrap();
-    app.store
+    store
         .upsert_admin_user(email, &hash, chrono::Utc::now())
         .await
         .unwrap();
