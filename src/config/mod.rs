@@ -33,6 +33,7 @@ pub const KEYS: &[&str] = &[
     "confirm_ttl",
     "resend_cooldown",
     "signup_rate",
+    "auth_failure_rate",
     "trusted_proxies",
     "retry_for",
     "templates_dir",
@@ -108,6 +109,9 @@ pub struct Config {
     pub resend_cooldown: Duration,
     /// `None` turns the per-IP signup limit off.
     pub signup_rate: Option<Rate>,
+    /// Wrong admin tokens and unknown confirm/unsubscribe links per client
+    /// IP; past it, 429. `None` turns it off.
+    pub auth_failure_rate: Option<Rate>,
     pub trusted_proxies: Vec<IpNet>,
     pub retry_for: Duration,
     pub templates_dir: Option<PathBuf>,
@@ -229,6 +233,8 @@ impl Config {
             resend_cooldown: dur("resend_cooldown", "10m")?,
             signup_rate: parse_rate(get("signup_rate").unwrap_or("10/min"))
                 .context("invalid `signup_rate`")?,
+            auth_failure_rate: parse_rate(get("auth_failure_rate").unwrap_or("30/min"))
+                .context("invalid `auth_failure_rate`")?,
             trusted_proxies,
             retry_for: dur("retry_for", "48h")?,
             templates_dir: get("templates_dir").map(PathBuf::from),

@@ -72,6 +72,20 @@ impl RateLimiter {
         }
     }
 
+    /// `Some(seconds to wait)` when `ip` is over the limit now, counting
+    /// nothing.
+    pub fn over(&self, ip: Option<IpAddr>) -> Option<u64> {
+        let (Some(rate), Some(ip)) = (self.rate, ip) else {
+            return None;
+        };
+        let now = Instant::now();
+        let windows = self.windows.lock().expect("not poisoned");
+        let (start, n) = windows.get(&ip)?;
+        let left = rate.per.saturating_sub(now.duration_since(*start));
+        (*n >= rate.count && !left.is_zero())
+            .then(|| left.as_secs().max(1) + u64::from(left.subsec_nanos() > 0))
+    }
+
     /// Counts one request; `Err(seconds to wait)` once over the limit.
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), u64> {
         let (Some(rate), Some(ip)) = (self.rate, ip) else {

@@ -65,15 +65,24 @@ fn expired(state: &AppState) -> HttpResponse {
         (status = 200, description = "A page listing what would be confirmed, with a button that POSTs", content_type = "text/html", body = String),
         (status = 400, description = "No token", content_type = "text/html", body = String),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 429, description = "Too many unknown or expired links from this client lately", body = ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
         (status = 410, description = "Expired token: sign up again", content_type = "text/html", body = String),
     ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.refuse_failing(&req)?;
     let Some(raw) = query_token(&req) else {
         return Ok(missing_token(&state));
     };
     Ok(match signup::confirm_page(&state, &raw).await? {
-        TokenState::Unknown => unknown(&state),
-        TokenState::Expired => expired(&state),
+        TokenState::Unknown => {
+            state.count_failure(&req);
+            unknown(&state)
+        }
+        TokenState::Expired => {
+            state.count_failure(&req);
+            expired(&state)
+        }
         TokenState::Valid { email, pending } => {
             let newsletters: Vec<_> = pending
                 .iter()
@@ -110,6 +119,8 @@ pub struct ConfirmForm {
         (status = 400, description = "No token, or a body that doesn't parse",
             content((String = "text/html"), (ErrorBody = "application/json"))),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 429, description = "Too many unknown or expired links from this client lately", body = ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
         (status = 410, description = "Expired token: sign up again", content_type = "text/html", body = String),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
         (status = 415, description = "A body that isn't a form", body = ErrorBody),
@@ -119,6 +130,7 @@ pub async fn confirm(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.refuse_failing(&req)?;
     let fields = form_fields(&req, payload).await?;
     let field = |name: &str| {
         fields
@@ -143,8 +155,14 @@ pub async fn confirm(
     let consent = consent(&req, ip, "confirm");
     Ok(
         match signup::confirm(&state, &raw, only.as_deref(), &consent).await? {
-            ConfirmOutcome::Unknown => unknown(&state),
-            ConfirmOutcome::Expired => expired(&state),
+            ConfirmOutcome::Unknown => {
+                state.count_failure(&req);
+                unknown(&state)
+            }
+            ConfirmOutcome::Expired => {
+                state.count_failure(&req);
+                expired(&state)
+            }
             ConfirmOutcome::Confirmed(subs) => {
                 let newsletters = Confirmed::list(&state, &subs);
                 // The confirm page says which language it was in.

@@ -32,6 +32,8 @@ use client::RateLimiter;
 pub struct AppState {
     pub app: std::sync::Arc<App>,
     pub limiter: RateLimiter,
+    /// Per client: wrong admin tokens, unknown confirm and unsubscribe links.
+    pub failures: RateLimiter,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
 }
@@ -47,6 +49,7 @@ impl AppState {
     pub fn new(app: std::sync::Arc<App>) -> Self {
         AppState {
             limiter: RateLimiter::new(app.config.signup_rate),
+            failures: RateLimiter::new(app.config.auth_failure_rate),
             console: Default::default(),
             app,
         }
@@ -65,6 +68,22 @@ impl AppState {
                     .body("Internal server error")
             }
         }
+    }
+
+    /// 429 for a client that has failed too often lately (wrong tokens,
+    /// unknown links): checked before the work, counting nothing.
+    pub fn refuse_failing(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let ip = client::client_ip(req, &self.config.trusted_proxies);
+        match self.failures.over(ip) {
+            Some(retry_after) => Err(ApiError::TooManyRequests { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one failure (an unknown or expired link) against the client.
+    pub fn count_failure(&self, req: &HttpRequest) {
+        let ip = client::client_ip(req, &self.config.trusted_proxies);
+        let _ = self.failures.check(ip);
     }
 
     /// The language of a page that belongs to no one newsletter: the first

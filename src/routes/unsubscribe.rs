@@ -21,8 +21,11 @@ fn unknown(state: &AppState) -> HttpResponse {
     responses(
         (status = 200, description = "A page with a button that POSTs", content_type = "text/html", body = String),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 429, description = "Too many unknown or expired links from this client lately", body = ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
     ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.refuse_failing(&req)?;
     let raw = query_token(&req).unwrap_or_default();
     match signup::unsubscribe_page(&state, &raw).await? {
         Some(page) => Ok(state.page(
@@ -36,7 +39,10 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 "already": page.info.status == SubscriptionStatus::Unsubscribed,
             }),
         )),
-        None => Ok(unknown(&state)),
+        None => {
+            state.count_failure(&req);
+            Ok(unknown(&state))
+        }
     }
 }
 
@@ -60,6 +66,8 @@ pub struct UnsubscribeForm {
         (status = 200, description = "Unsubscribed (idempotent; never a redirect)", content_type = "text/html", body = String),
         (status = 400, description = "A body that doesn't parse", body = ErrorBody),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
+        (status = 429, description = "Too many unknown or expired links from this client lately", body = ErrorBody,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
         (status = 415, description = "A body that isn't a form", body = ErrorBody),
     ))]
@@ -68,6 +76,7 @@ pub async fn unsubscribe(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.refuse_failing(&req)?;
     let fields = form_fields(&req, payload).await?;
     let raw = query_token(&req).or_else(|| {
         fields
@@ -98,6 +107,9 @@ pub async fn unsubscribe(
                 "lang": crate::newsletters::language(&state, &info.newsletter_slug).await?,
             }),
         )),
-        None => Ok(unknown(&state)),
+        None => {
+            state.count_failure(&req);
+            Ok(unknown(&state))
+        }
     }
 }

@@ -38,6 +38,10 @@ pub async fn confirm(
 ) -> Result<ConfirmOutcome> {
     let hash = token::hash(raw_token);
     let welcomes = match app.store.confirm_token_state(&hash, Utc::now()).await? {
+        // An unknown or expired token writes nothing: no write lock taken
+        // for a stranger's guess.
+        TokenState::Unknown => return Ok(ConfirmOutcome::Unknown),
+        TokenState::Expired => return Ok(ConfirmOutcome::Expired),
         TokenState::Valid { email, pending } => {
             let wanted = pending
                 .iter()
@@ -46,7 +50,6 @@ pub async fn confirm(
                 .collect::<Vec<_>>();
             welcomes(app, &email, &wanted).await?
         }
-        _ => Vec::new(),
     };
     let outcome = app
         .store

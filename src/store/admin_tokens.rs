@@ -57,16 +57,27 @@ impl Store {
         Ok(())
     }
 
-    /// True when the hash belongs to a live token; records the use.
+    /// True when the hash belongs to a live token; records the use (at
+    /// most once a minute). A token that isn't one is only looked up: a
+    /// stranger's guess writes nothing.
     pub async fn use_admin_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
-        let done = writing!(self, p => sqlx::query(
-            "UPDATE admin_tokens SET last_used_at = $1 WHERE token_hash = $2",
+        let found: Option<(i64, Option<DateTime<Utc>>)> = both!(self, p => sqlx::query_as(
+            "SELECT id, last_used_at FROM admin_tokens WHERE token_hash = $1",
         )
-        .bind(now)
         .bind(token_hash)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(done > 0)
+        .fetch_optional(p)
+        .await)?;
+        let Some((id, last_used)) = found else {
+            return Ok(false);
+        };
+        if last_used.is_none_or(|t| now - t >= chrono::Duration::minutes(1)) {
+            writing!(self, p => sqlx::query("UPDATE admin_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(p)
+                .await
+                .map(|_| ()))?;
+        }
+        Ok(true)
     }
 }

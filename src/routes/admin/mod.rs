@@ -26,6 +26,9 @@ impl FromRequest for Admin {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let ip = state
+            .as_ref()
+            .and_then(|s| crate::routes::client::client_ip(req, &s.config.trusted_proxies));
         let bearer = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -34,13 +37,19 @@ impl FromRequest for Admin {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim().to_string());
         Box::pin(async move {
-            let (Some(state), Some(bearer)) = (state, bearer) else {
+            let Some(state) = state else {
                 return Err(ApiError::unauthorized());
             };
-            if crate::admins::check_bearer(&state, &bearer).await? {
-                Ok(Admin)
-            } else {
-                Err(ApiError::unauthorized())
+            // A client that keeps guessing tokens is slowed down first.
+            if let Some(retry_after) = state.failures.over(ip) {
+                return Err(ApiError::TooManyRequests { retry_after });
+            }
+            match bearer {
+                Some(b) if crate::admins::check_bearer(&state, &b).await? => Ok(Admin),
+                _ => {
+                    let _ = state.failures.check(ip);
+                    Err(ApiError::unauthorized())
+                }
             }
         })
     }

@@ -131,6 +131,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("from", "Herald Test <news@herald.test>".to_string()),
         ("admin_token", admin_token.clone()),
         ("signup_rate", "0".to_string()),
+        ("auth_failure_rate", "0".to_string()),
         ("worker_poll", "100ms".to_string()),
         ("retry_base", "100ms".to_string()),
         ("retry_max", "500ms".to_string()),

@@ -5,6 +5,7 @@
 mod abuse;
 mod bodies;
 mod emails;
+mod guesses;
 mod routes;
 
 use serde_json::Value;
