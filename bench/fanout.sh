@@ -139,7 +139,7 @@ ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 HZ="$(getconf CLK_TCK)"
 now() { date +%s.%N; }
 
-TOKEN="bench-$RANDOM$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 BACKENDS=(sqlite)
 if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 >/dev/null 2>&1; then
   BACKENDS+=(postgres)

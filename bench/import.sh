@@ -75,7 +75,7 @@ done
 
 kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
-TOKEN="bench-$RANDOM$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 BACKENDS=(sqlite)
 if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 >/dev/null 2>&1; then
   BACKENDS+=(postgres)

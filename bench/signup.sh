@@ -172,7 +172,7 @@ machine_ticks() {
 }
 
 TICK="$(getconf CLK_TCK)"
-TOKEN="bench-$RANDOM$RANDOM$RANDOM"
+TOKEN="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 RUN="b$(date +%s)$RANDOM"
 
 # Starts `herald serve` on DATABASE_URL in DIR (its own folder, so no

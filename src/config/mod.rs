@@ -209,6 +209,12 @@ impl Config {
             None | Some("0") | Some("unlimited") => None,
             Some(v) => Some(v.parse().context("invalid `send_rate`")?),
         };
+        if get("admin_token").is_some_and(|t| t.chars().count() < 32) {
+            bail!(
+                "`admin_token` must be at least 32 characters (it is a password to the whole \
+                 admin API); make one with `openssl rand -hex 32`"
+            );
+        }
         let trusted_proxies = get("trusted_proxies")
             .map(parse_proxies)
             .transpose()
@@ -340,5 +346,11 @@ mod tests {
         assert!(!c.database_url_redacted().contains("hunter2"));
         v.insert("nonsense".to_string(), "1".to_string());
         assert!(Config::from_values(&v).is_err());
+        v.remove("nonsense");
+        v.insert("admin_token".to_string(), "short-and-guessable".to_string());
+        let e = Config::from_values(&v).unwrap_err().to_string();
+        assert!(e.contains("at least 32 characters"), "{e}");
+        v.insert("admin_token".to_string(), "x".repeat(32));
+        assert!(Config::from_values(&v).is_ok());
     }
 }

@@ -178,7 +178,7 @@ fn config_with(db: &TestDb, extra: &[(&str, &str)]) -> anyhow::Result<herald::co
         ("database_url", db.url.as_str()),
         ("listen", "127.0.0.1:0"),
         ("smtp_url", "smtp://127.0.0.1:1025"),
-        ("admin_token", "not-used-here"),
+        ("admin_token", "not-used-here-but-long-enough-to-be-a-token"),
     ]
     .into_iter()
     .chain(extra.iter().copied())
