@@ -178,13 +178,14 @@ impl Application {
         let poller = Poller::new(store.clone(), PollerConfig::from_config(&config))?;
         tokio::spawn(poller.run(stop_rx.clone()));
         tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx.clone()));
+        let headers_config = config.clone();
         let app = Arc::new(App::new(config, store.clone(), wake).await?);
         tokio::spawn(crate::schedule::run(app.clone(), stop_rx.clone()));
         let state = web::Data::new(AppState::new(app));
         let server = HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(state.clone())
-                .wrap(routes::default_headers())
+                .wrap(routes::default_headers(&headers_config))
                 .configure(routes::configure)
         })
         .shutdown_timeout(30)

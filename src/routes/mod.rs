@@ -218,13 +218,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Security headers for every answer: no sniffing, no framing, no referrer
 /// leaking tokens from confirm and unsubscribe URLs.
-pub fn default_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
+pub fn default_headers(config: &crate::config::Config) -> actix_web::middleware::DefaultHeaders {
+    // The publication's logo is the one image a public page shows.
+    let img = config
+        .site
+        .logo_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| format!("; img-src {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    let headers = actix_web::middleware::DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
+            format!(
+                "default-src 'none'; style-src 'unsafe-inline'{img}; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'"
+            ),
+        ));
+    // Behind https, browsers are told to come back only over https.
+    if config.base_url.starts_with("https://") {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
 }

@@ -141,3 +141,26 @@ async fn bad_site_settings_stop_the_start_with_the_reason() {
     }
     let _ = json!(null);
 }
+
+#[tokio::test]
+async fn https_sites_get_hsts_and_the_logo_is_allowed_by_the_csp() {
+    let plain = crate::helpers::spawn_app().await;
+    let r = plain.client.get(plain.url("/")).send().await.unwrap();
+    assert!(!r.headers().contains_key("strict-transport-security"));
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(!csp.contains("img-src"), "{csp}");
+
+    let secure = spawn_app_with(&[
+        ("base_url", "https://newsletters.news.example"),
+        ("logo_url", "https://cdn.news.example/logo.svg"),
+    ])
+    .await;
+    let r = secure.client.get(secure.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("img-src https://cdn.news.example;"), "{csp}");
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+}
