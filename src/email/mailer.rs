@@ -92,6 +92,17 @@ impl Mailer {
 
 /// Writes `<outbox>/<time>-<message-id>.eml` through a temporary file, so a
 /// reader never sees half a message.
+/// Writes a file only its owner can read (mode 0600 on Unix): an `.eml`
+/// holds an address and its personal links.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
 async fn write_eml(dir: &std::path::Path, message: &Message) -> std::io::Result<()> {
     let id = message
         .headers()
@@ -108,13 +119,13 @@ async fn write_eml(dir: &std::path::Path, message: &Message) -> std::io::Result<
     let bytes = message.formatted();
     // One trip to the blocking pool, not one per file operation.
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = std::fs::write(&tmp, &bytes) {
+        if let Err(e) = write_private(&tmp, &bytes) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(e);
             }
             // The folder went away since start-up: make it again.
             std::fs::create_dir_all(&dir)?;
-            std::fs::write(&tmp, &bytes)?;
+            write_private(&tmp, &bytes)?;
         }
         std::fs::rename(&tmp, dest)
     })

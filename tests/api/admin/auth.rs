@@ -209,3 +209,37 @@ async fn smtp_credentials_without_tls_stop_the_start() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Outbox files and a new SQLite database are readable by their owner only:
+/// they hold addresses and personal links.
+#[tokio::test]
+async fn outbox_files_and_the_sqlite_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let outbox = std::env::temp_dir().join(format!("herald-outbox-{}", random_hex(10)));
+    let app = crate::helpers::spawn_app_with(&[
+        ("smtp_url", ""),
+        ("outbox_dir", outbox.to_str().unwrap()),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    assert_eq!(
+        app.signup(&crate::helpers::unique_email(), &["daily"])
+            .await
+            .status(),
+        202
+    );
+    app.wait_queue_drained().await;
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{:o}", mode);
+    if let Some(path) = app.db.url.strip_prefix("sqlite://") {
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the database file: {:o}", mode);
+    }
+    let _ = std::fs::remove_dir_all(&outbox);
+}
