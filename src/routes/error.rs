@@ -84,6 +84,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Client { status, .. } => *status,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(e) if crate::store::unavailable_in(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +98,13 @@ impl ResponseError for ApiError {
                 "too_many_requests",
                 "too many requests, try again later".to_string(),
             ),
+            ApiError::Internal(e) if crate::store::unavailable_in(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "database unavailable");
+                (
+                    "unavailable",
+                    "the database is unavailable; try again shortly".to_string(),
+                )
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 ("internal", "internal error".to_string())
@@ -104,6 +114,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::TooManyRequests { retry_after } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            ApiError::Internal(e) if crate::store::unavailable_in(e) => {
+                resp.insert_header((header::RETRY_AFTER, "5"));
             }
             ApiError::Client { status, .. } if *status == StatusCode::UNAUTHORIZED => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -81,6 +81,9 @@ impl ResponseError for ConsoleError {
             ConsoleError::Forbidden(_) => StatusCode::FORBIDDEN,
             ConsoleError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ConsoleError::Client(status, _) => *status,
+            ConsoleError::Internal(e) if crate::store::unavailable_in(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +98,10 @@ impl ResponseError for ConsoleError {
                 .finish();
         }
         let message = match self {
+            ConsoleError::Internal(e) if crate::store::unavailable_in(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "console: database unavailable");
+                "The database is unavailable. Try again in a few seconds.".to_string()
+            }
             ConsoleError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "console request failed");
                 "Something went wrong on our side. It has been logged.".to_string()
@@ -106,6 +113,9 @@ impl ResponseError for ConsoleError {
         };
         let status = self.status_code();
         let mut resp = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.insert_header((header::RETRY_AFTER, "5"));
+        }
         if let ConsoleError::TooMany(secs) = self {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }

@@ -6,6 +6,7 @@ mod abuse;
 mod bodies;
 mod emails;
 mod guesses;
+mod outage;
 mod routes;
 
 use serde_json::Value;
