@@ -5,6 +5,7 @@ mod fields;
 mod links;
 mod name;
 mod news;
+mod origin;
 mod schedule;
 mod slug;
 mod status;
@@ -18,6 +19,7 @@ pub use fields::{
 pub use links::SubscriberLinks;
 pub use name::SubscriberName;
 pub use news::{poll_interval, FeedUrl, NewsItem};
+pub use origin::{parse_origins, Origin, SignupOrigins};
 pub use schedule::{parse_zone, Schedule};
 pub use slug::NewsletterSlug;
 pub use status::{

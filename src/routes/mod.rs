@@ -6,6 +6,7 @@ pub mod body;
 pub mod client;
 mod confirm;
 pub mod console;
+pub mod cors;
 pub mod error;
 mod health;
 pub mod idempotency;
@@ -16,11 +17,13 @@ mod pages;
 mod subscriptions;
 mod unsubscribe;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::dev::Service;
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use serde::Serialize;
 
 use crate::app::App;
+use crate::domain::{Origin, SignupOrigins};
 use client::RateLimiter;
 
 /// Everything a handler needs, shared by all workers of the HTTP server:
@@ -31,6 +34,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
+    /// Herald's own origin and the news sites allowed to embed its form.
+    pub origins: SignupOrigins,
 }
 
 impl std::ops::Deref for AppState {
@@ -45,6 +50,7 @@ impl AppState {
         AppState {
             limiter: RateLimiter::new(app.config.signup_rate),
             console: Default::default(),
+            origins: app.config.signup_origins(),
             app,
         }
     }
@@ -128,17 +134,34 @@ async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     )
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route; `origins` are the news sites that get CORS on `/subscriptions`.
+pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
     cfg.service(resource("/health", get_head!(health::health)))
         .service(resource("/", get_head!(pages::index)))
         .service(resource(
             "/newsletters/{slug}",
             get_head!(pages::newsletter),
         ))
-        .service(resource(
-            "/subscriptions",
-            vec![("POST", web::post().to(subscriptions::subscribe))],
-        ))
+        .service(
+            resource(
+                "/subscriptions",
+                vec![
+                    ("POST", web::post().to(subscriptions::subscribe)),
+                    (
+                        "OPTIONS",
+                        web::route()
+                            .method(Method::OPTIONS)
+                            .to(subscriptions::preflight),
+                    ),
+                ],
+            )
+            .wrap(cors::signup_cors(origins))
+            .wrap_fn(|req, srv| {
+                let method = req.method().clone();
+                let answer = srv.call(req);
+                async move { Ok(cors::finish(answer.await?, &method)) }
+            }),
+        )
         .service(resource(
             "/subscriptions/pending",
             get_head!(pages::pending),

@@ -39,6 +39,7 @@ impl Modify for UniqueOperationIds {
                         ("patch", &mut item.patch),
                         ("delete", &mut item.delete),
                         ("head", &mut item.head),
+                        ("options", &mut item.options),
                     ] {
                         if let Some(op) = op {
                             f(path, method, op);
@@ -73,6 +74,7 @@ impl Modify for UniqueOperationIds {
         pages::newsletter,
         pages::pending,
         subscriptions::subscribe,
+        subscriptions::preflight,
         confirm::show,
         confirm::confirm,
         unsubscribe::show,
