@@ -179,7 +179,7 @@ impl Application {
         tokio::spawn(purge_loop(store.clone(), config.clone(), stop_rx.clone()));
         let app = Arc::new(App::new(config, store.clone(), wake).await?);
         tokio::spawn(crate::schedule::run(app.clone(), stop_rx.clone()));
-        let state = web::Data::new(AppState::new(app));
+        let state = web::Data::new(AppState::new(app)?);
         let origins = state.config.allowed_origins.clone();
         let server = HttpServer::new(move || {
             actix_web::App::new()

@@ -130,6 +130,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/digest.html"),
     ),
     (
+        "admin/snippet.html",
+        include_str!("../../templates/admin/snippet.html"),
+    ),
+    (
         "email/confirm/subject.txt",
         include_str!("../../templates/email/confirm/subject.txt"),
     ),
@@ -153,6 +157,8 @@ const BUILTIN: &[(&str, &str)] = &[
         "email/digest/body.html",
         include_str!("../../templates/email/digest/body.html"),
     ),
+    // Not an email: the news sites' signup script, served as /embed.js.
+    ("embed.js", include_str!("../../templates/embed.js")),
 ];
 
 /// A rendered email, before it becomes a MIME message.
@@ -163,7 +169,8 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
-/// Shared, cheap to clone. Autoescaping is on for `.html` files.
+/// Shared, cheap to clone. Autoescaping is on for `.html` files; `.js`
+/// files write every `{{ value }}` as a JSON literal.
 #[derive(Clone)]
 pub struct Templates {
     env: Arc<Environment<'static>>,

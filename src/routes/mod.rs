@@ -7,6 +7,7 @@ pub mod client;
 mod confirm;
 pub mod console;
 pub mod cors;
+pub mod embed;
 pub mod error;
 mod health;
 pub mod idempotency;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub console: console::ConsoleState,
     /// Herald's own origin and the news sites allowed to embed its form.
     pub origins: SignupOrigins,
+    /// `/embed.js`, rendered once.
+    pub embed: embed::EmbedScript,
 }
 
 impl std::ops::Deref for AppState {
@@ -46,13 +49,15 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(app: std::sync::Arc<App>) -> Self {
-        AppState {
+    /// Fails when `/embed.js` doesn't render (a broken override).
+    pub fn new(app: std::sync::Arc<App>) -> anyhow::Result<Self> {
+        Ok(AppState {
             limiter: RateLimiter::new(app.config.signup_rate),
             console: Default::default(),
             origins: app.config.signup_origins(),
+            embed: embed::EmbedScript::render(&app.templates)?,
             app,
-        }
+        })
     }
 
     /// An HTML page; a template failure becomes a logged, opaque 500.
@@ -162,6 +167,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
                 async move { Ok(cors::finish(answer.await?, &method)) }
             }),
         )
+        .service(resource("/embed.js", get_head!(embed::script)))
         .service(resource(
             "/subscriptions/pending",
             get_head!(pages::pending),

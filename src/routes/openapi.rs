@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
-use super::{confirm, health, manage, metrics, pages, subscriptions, unsubscribe};
+use super::{confirm, embed, health, manage, metrics, pages, subscriptions, unsubscribe};
 
 struct BearerAuth;
 
@@ -75,6 +75,7 @@ impl Modify for UniqueOperationIds {
         pages::pending,
         subscriptions::subscribe,
         subscriptions::preflight,
+        embed::script,
         confirm::show,
         confirm::confirm,
         unsubscribe::show,

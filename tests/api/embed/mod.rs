@@ -5,6 +5,8 @@
 mod config;
 mod cors;
 mod return_to;
+mod script;
+mod snippet;
 
 use crate::helpers::{spawn_app_with, TestApp};
 
@@ -65,4 +67,17 @@ async fn stored(app: &TestApp) -> (usize, i64) {
         .map(|(_, n)| n)
         .sum();
     (subs, messages)
+}
+
+/// The console's snippet for `daily`, as an admin copies it (unescaped).
+async fn console_snippet(app: &TestApp) -> String {
+    let admin = crate::console::signed_in(app).await;
+    let html = crate::console::get(app, "/admin/newsletters/daily", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("<code id=\"snippet\">").expect("a snippet") + 19;
+    let end = start + html[start..].find("</code>").unwrap();
+    html_escape::decode_html_entities(&html[start..end]).into_owned()
 }
