@@ -76,6 +76,10 @@ pub enum NewsletterCommand {
         name: String,
         #[arg(long, default_value = "")]
         description: String,
+        /// The language of its pages and emails (`en`, `uk`); default
+        /// `HERALD_LANGUAGE`.
+        #[arg(long)]
+        language: Option<String>,
     },
     /// List newsletters.
     List,

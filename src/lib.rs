@@ -5,7 +5,7 @@
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
 //! [`schedule`], [`preferences`], [`idempotency`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
-//! [`email`], [`delivery`], [`feeds`], [`domain`]).
+//! [`email`], [`i18n`], [`delivery`], [`feeds`], [`domain`]).
 
 pub mod admins;
 pub mod app;
@@ -17,6 +17,7 @@ pub mod digest;
 pub mod domain;
 pub mod email;
 pub mod feeds;
+pub mod i18n;
 pub mod idempotency;
 pub mod metrics;
 pub mod news;

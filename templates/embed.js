@@ -1,25 +1,9 @@
 {#- Rendered once when Herald starts and served as /embed.js. `.js`
     templates are JSON-escaped: `{{ value }}` writes a JSON literal. -#}
-{%- set messages = {
-  "en": {
-    "invalid": "Please, enter correct email address",
-    "successTitle": "Successfully subscribed",
-    "successBody": "Thank you for signing up for this newsletter. We've sent you a confirmation email.",
-    "tooMany": "Too many attempts. Please try again in {seconds} seconds.",
-    "network": "We couldn't reach the newsletter server. Check your connection and try again.",
-    "error": "Something went wrong. Please try again later.",
-    "sending": "Sending…"
-  },
-  "uk": {
-    "invalid": "Будь ласка, введіть правильну адресу електронної пошти",
-    "successTitle": "Ви успішно підписалися",
-    "successBody": "Дякуємо, що підписалися на цю розсилку. Ми надіслали вам листа для підтвердження.",
-    "tooMany": "Забагато спроб. Спробуйте ще раз через {seconds} с.",
-    "network": "Не вдалося з’єднатися із сервером розсилки. Перевірте з’єднання з інтернетом і спробуйте ще раз.",
-    "error": "Щось пішло не так. Спробуйте, будь ласка, пізніше.",
-    "sending": "Надсилаємо…"
-  }
-} -%}
+{#- The reader-facing text comes from the message catalogs (locales/),
+    one table per language Herald ships. `tooMany` holds the message for a
+    few numbers of seconds, one of each plural form; the script picks the
+    one whose plural form matches (Intl.PluralRules). -#}
 /* Herald: turns every <form data-herald> on the page into an in-place
    signup. Without this script the same form posts normally and comes back
    through its return_to field. No dependencies, nothing inline: it fits a
@@ -30,7 +14,23 @@
 (function () {
   "use strict";
 
-  var MESSAGES = {{ messages }};
+  var MESSAGES = {
+{%- for lang in languages %}
+    {{ lang }}: {
+      invalid: {{ t("embed-invalid") }},
+      successTitle: {{ t("embed-success-title") }},
+      successBody: {{ t("embed-success-body") }},
+      tooMany: {
+{%- for n in [1, 2, 5, 21] %}
+        {{ n|string }}: {{ t("embed-too-many", seconds=n)|replace(n|string, "{seconds}") }}{% if not loop.last %},{% endif %}
+{%- endfor %}
+      },
+      network: {{ t("embed-network") }},
+      error: {{ t("embed-error") }},
+      sending: {{ t("embed-sending") }}
+    }{% if not loop.last %},{% endif %}
+{%- endfor %}
+  };
   var count = 0;
 
   /* The form's language: data-herald-lang, else the nearest lang attribute. */
@@ -60,6 +60,20 @@
     return out;
   }
 
+  /* "Try again in N seconds", in the plural form N takes in `lang`. */
+  function tooMany(forms, lang, seconds) {
+    var text = forms["5"];
+    if (window.Intl && Intl.PluralRules) {
+      var rules = new Intl.PluralRules(lang);
+      var want = rules.select(seconds);
+      var sample = Object.keys(forms).filter(function (n) {
+        return rules.select(Number(n)) === want;
+      })[0];
+      if (sample) text = forms[sample];
+    }
+    return text.replace("{seconds}", String(seconds));
+  }
+
   function describedBy(input, id) {
     var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/);
     if (ids.indexOf(id) < 0) {
@@ -75,7 +89,8 @@
     if (back && !back.value) back.value = window.location.href;
     /* Too old a browser: leave the form to post as it would without script. */
     if (!window.fetch || !window.FormData || !window.URL || !form.closest) return;
-    var text = MESSAGES[language(form)];
+    var lang = language(form);
+    var text = MESSAGES[lang];
     var out = region(form);
     var email = form.querySelector("[name=email]");
     var button = form.querySelector(
@@ -115,8 +130,8 @@
       }
       if (response.status === 429) {
         var seconds = parseInt(response.headers.get("Retry-After"), 10);
-        seconds = Math.max(2, isNaN(seconds) ? 60 : seconds);
-        say("error", "", text.tooMany.replace("{seconds}", String(seconds)));
+        seconds = Math.max(1, isNaN(seconds) ? 60 : seconds);
+        say("error", "", tooMany(text.tooMany, lang, seconds));
         return null;
       }
       return response.json().catch(function () { return {}; }).then(function (body) {

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::domain::token::{self, LinkSigner};
 use crate::domain::SubscriberLinks;
-use crate::email::Templates;
+use crate::email::{Look, Templates};
 use crate::newsletters::NewsletterCache;
 use crate::signup::Signups;
 use crate::store::Store;
@@ -36,7 +36,7 @@ pub struct App {
 impl App {
     pub async fn new(config: Arc<Config>, store: Store, wake: Arc<Notify>) -> anyhow::Result<App> {
         Ok(App {
-            templates: Templates::new(config.templates_dir.clone())?,
+            templates: Templates::new(Look::from_config(&config))?,
             links: SubscriberLinks::new(&config.base_url, link_signer(&store).await?),
             signups: Signups::new(store.clone()),
             newsletters: NewsletterCache::default(),

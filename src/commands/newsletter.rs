@@ -14,6 +14,7 @@ pub async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Resu
             slug,
             name,
             description,
+            language,
         } => {
             let app = App::new(
                 std::sync::Arc::new(config.clone()),
@@ -23,6 +24,7 @@ pub async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Resu
             .await?;
             let body = NewsletterBody {
                 description: Some(description),
+                language,
                 ..Default::default()
             };
             let n = newsletters::create(&app, &slug, &name, &body)
@@ -75,7 +77,13 @@ pub async fn newsletter(config: &Config, cmd: NewsletterCommand) -> anyhow::Resu
         }
         NewsletterCommand::List => {
             for n in store.list_newsletters().await? {
-                println!("{}\t{}\t{}", n.slug, n.name, n.description);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    n.slug,
+                    n.name,
+                    n.language.as_deref().unwrap_or(config.language.code()),
+                    n.description
+                );
             }
         }
     }

@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::domain::{parse_origins, Origin, SignupOrigins};
 
 pub use parse::{parse_bool, parse_duration, parse_rate, parse_size};
-use parse::{parse_dkim, parse_proxies, parse_toml};
+use parse::{parse_dkim, parse_proxies, parse_site, parse_toml, quoted_name};
 
 /// Every key Herald understands, as written in `herald.toml` (lower case) and,
 /// upper-cased with a `HERALD_` prefix, in the environment. The last ones are
@@ -58,7 +58,34 @@ pub const KEYS: &[&str] = &[
     "timezone",
     "schedule_grace",
     "allowed_origins",
+    "site_name",
+    "site_url",
+    "logo_url",
+    "accent_color",
+    "language",
 ];
+
+/// The publication readers see: its name (replacing "Herald" on every
+/// page and email), home page, logo and accent colour.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    pub name: String,
+    pub url: Option<String>,
+    pub logo_url: Option<String>,
+    /// A CSS colour, `#rgb` or `#rrggbb`.
+    pub accent: Option<String>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self {
+            name: "Herald".to_string(),
+            url: None,
+            logo_url: None,
+            accent: None,
+        }
+    }
+}
 
 /// A limit of `count` events per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +157,9 @@ pub struct Config {
     /// signup form: they get CORS headers, may be `return_to` targets, and
     /// once any is listed, signups from other sites are refused.
     pub allowed_origins: Vec<Origin>,
+    pub site: Site,
+    /// The language of pages and emails whose newsletter names none.
+    pub language: crate::domain::Language,
 }
 
 impl Config {
@@ -165,7 +195,14 @@ impl Config {
         let dur = |k: &str, default: &str| -> anyhow::Result<Duration> {
             parse_duration(get(k).unwrap_or(default)).with_context(|| format!("invalid `{k}`"))
         };
-        let from = get("from").unwrap_or("Herald <newsletter@localhost>");
+        let site = parse_site(
+            get("site_name"),
+            get("site_url"),
+            get("logo_url"),
+            get("accent_color"),
+        )?;
+        let default_from = format!("{} <newsletter@localhost>", quoted_name(&site.name));
+        let from = get("from").unwrap_or(&default_from);
         let base_url = get("base_url").unwrap_or("http://127.0.0.1:8080");
         let parsed = url::Url::parse(base_url).context("invalid `base_url`")?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -240,6 +277,9 @@ impl Config {
             schedule_grace: dur("schedule_grace", "1h")?,
             allowed_origins: parse_origins(get("allowed_origins").unwrap_or(""))
                 .map_err(|e| anyhow::anyhow!("invalid `allowed_origins`: {e}"))?,
+            language: crate::domain::Language::parse(get("language").unwrap_or("en"))
+                .map_err(|r| anyhow::anyhow!("invalid `language`: {}", r.message))?,
+            site,
         })
     }
 

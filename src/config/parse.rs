@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use ipnet::IpNet;
 
-use super::{DkimSettings, Rate};
+use super::{DkimSettings, Rate, Site};
 
 pub(super) fn parse_toml(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let table: toml::Table = text.parse()?;
@@ -151,6 +151,57 @@ pub(super) fn parse_proxies(s: &str) -> anyhow::Result<Vec<IpNet>> {
         .collect()
 }
 
+/// The publication: a name of 1-100 characters with no control
+/// characters, http(s) URLs for its home page and logo, and a hex colour.
+pub(super) fn parse_site(
+    name: Option<&str>,
+    url: Option<&str>,
+    logo_url: Option<&str>,
+    accent: Option<&str>,
+) -> anyhow::Result<Site> {
+    let name = name.unwrap_or("Herald");
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        bail!("invalid `site_name`: at most 100 characters, no control characters");
+    }
+    let web = |key: &str, v: Option<&str>| -> anyhow::Result<Option<String>> {
+        let Some(v) = v else { return Ok(None) };
+        match url::Url::parse(v) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                Ok(Some(u.to_string()))
+            }
+            _ => bail!("invalid `{key}`: {v:?} is not an http or https URL"),
+        }
+    };
+    let accent = match accent {
+        Some(c)
+            if c.len() <= 7
+                && c.starts_with('#')
+                && matches!(c.len(), 4 | 7)
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit()) =>
+        {
+            Some(c.to_ascii_lowercase())
+        }
+        Some(c) => bail!("invalid `accent_color`: {c:?} is not a colour like #0b4fb3"),
+        None => None,
+    };
+    Ok(Site {
+        name: name.to_string(),
+        url: web("site_url", url)?,
+        logo_url: web("logo_url", logo_url)?,
+        accent,
+    })
+}
+
+/// A display name as a mailbox needs it: quoted when it holds anything
+/// beyond letters, digits and spaces.
+pub(super) fn quoted_name(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace(['"', '\\'], ""))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +279,26 @@ mod tests {
         let m = parse_toml("listen = \"0.0.0.0:9000\"\nsmtp_pool = 8\n").unwrap();
         assert_eq!(m["listen"], "0.0.0.0:9000");
         assert_eq!(m["smtp_pool"], "8");
+    }
+
+    #[test]
+    fn site_settings_are_checked() {
+        let s = parse_site(
+            Some("Новини Полтави"),
+            Some("https://news.example"),
+            None,
+            Some("#C00"),
+        )
+        .unwrap();
+        assert_eq!(s.name, "Новини Полтави");
+        assert_eq!(s.url.as_deref(), Some("https://news.example/"));
+        assert_eq!(s.accent.as_deref(), Some("#c00"));
+        assert!(parse_site(None, Some("javascript:alert(1)"), None, None).is_err());
+        assert!(parse_site(None, None, Some("ftp://x/logo.png"), None).is_err());
+        assert!(parse_site(None, None, None, Some("red;}body{")).is_err());
+        assert!(parse_site(Some("a\nb"), None, None, None).is_err());
+        assert_eq!(parse_site(None, None, None, None).unwrap(), Site::default());
+        assert_eq!(quoted_name("Kyiv Daily"), "Kyiv Daily");
+        assert_eq!(quoted_name("Kyiv \"Daily\", Inc."), "\"Kyiv Daily, Inc.\"");
     }
 }

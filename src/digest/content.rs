@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn renders_items_escaped_with_a_personal_unsubscribe_link() {
-        let t = Templates::new(None).unwrap();
+        let t = Templates::new(crate::email::Look::builtin()).unwrap();
         let n = Newsletter {
             id: 1,
             slug: "daily".into(),
@@ -98,6 +98,8 @@ mod tests {
             min_items: 1,
             welcome_subject: None,
             welcome_body: None,
+            language: None,
+            public_archive: true,
             next_run_at: None,
         };
         let items = [item(

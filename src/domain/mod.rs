@@ -2,6 +2,7 @@
 
 mod email;
 mod fields;
+mod language;
 mod links;
 mod name;
 mod news;
@@ -16,6 +17,7 @@ pub use email::{EmailError, SubscriberEmail};
 pub use fields::{
     refused, ConsentNote, IdempotencyKey, NewsletterFields, RawNewsletterFields, Refused, Subject,
 };
+pub use language::Language;
 pub use links::SubscriberLinks;
 pub use name::SubscriberName;
 pub use news::{poll_interval, FeedUrl, NewsItem};

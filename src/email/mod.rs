@@ -1,5 +1,6 @@
 //! Outgoing email: templates, message building and the transports.
 
+mod builtin;
 mod confirmation;
 mod dkim;
 mod errors;
@@ -18,5 +19,5 @@ pub use mailer::Mailer;
 pub use message::{build_message, BodyText, Outgoing, QpTemplate};
 pub use personal::{personalise, PersonalLinks, MANAGE_SENTINEL, SENTINELS, UNSUBSCRIBE_SENTINEL};
 pub use rate::SendRate;
-pub use templates::Templates;
+pub use templates::{Look, Templates};
 pub use welcome::{manage_link_message, markdown_html, welcome_message};

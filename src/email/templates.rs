@@ -1,165 +1,75 @@
 //! minijinja templates: the defaults are compiled into the binary, and a file
 //! of the same relative path in `HERALD_TEMPLATES_DIR` overrides one.
+//!
+//! Text comes from the message catalogs: `{{ t("key", name=value) }}` in
+//! the language of the context's `lang` (else `HERALD_LANGUAGE`), and the
+//! filters `date` and `datetime` show a timestamp in `HERALD_TIMEZONE`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use minijinja::{Environment, Value};
+use fluent_bundle::{FluentArgs, FluentValue};
+use minijinja::value::Kwargs;
+use minijinja::{Environment, State, Value};
 use serde::Serialize;
 
-/// The built-in templates, by name.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "pages/base.html",
-        include_str!("../../templates/pages/base.html"),
-    ),
-    (
-        "pages/index.html",
-        include_str!("../../templates/pages/index.html"),
-    ),
-    (
-        "pages/newsletter.html",
-        include_str!("../../templates/pages/newsletter.html"),
-    ),
-    (
-        "pages/pending.html",
-        include_str!("../../templates/pages/pending.html"),
-    ),
-    (
-        "pages/confirm.html",
-        include_str!("../../templates/pages/confirm.html"),
-    ),
-    (
-        "pages/confirmed.html",
-        include_str!("../../templates/pages/confirmed.html"),
-    ),
-    (
-        "pages/unsubscribe.html",
-        include_str!("../../templates/pages/unsubscribe.html"),
-    ),
-    (
-        "pages/unsubscribed.html",
-        include_str!("../../templates/pages/unsubscribed.html"),
-    ),
-    (
-        "pages/manage.html",
-        include_str!("../../templates/pages/manage.html"),
-    ),
-    (
-        "pages/manage_saved.html",
-        include_str!("../../templates/pages/manage_saved.html"),
-    ),
-    (
-        "pages/manage_request.html",
-        include_str!("../../templates/pages/manage_request.html"),
-    ),
-    (
-        "email/welcome/subject.txt",
-        include_str!("../../templates/email/welcome/subject.txt"),
-    ),
-    (
-        "email/welcome/body.txt",
-        include_str!("../../templates/email/welcome/body.txt"),
-    ),
-    (
-        "email/welcome/body.html",
-        include_str!("../../templates/email/welcome/body.html"),
-    ),
-    (
-        "email/manage/subject.txt",
-        include_str!("../../templates/email/manage/subject.txt"),
-    ),
-    (
-        "email/manage/body.txt",
-        include_str!("../../templates/email/manage/body.txt"),
-    ),
-    (
-        "email/manage/body.html",
-        include_str!("../../templates/email/manage/body.html"),
-    ),
-    (
-        "pages/error.html",
-        include_str!("../../templates/pages/error.html"),
-    ),
-    (
-        "admin/base.html",
-        include_str!("../../templates/admin/base.html"),
-    ),
-    (
-        "admin/sign_in.html",
-        include_str!("../../templates/admin/sign_in.html"),
-    ),
-    (
-        "admin/dashboard.html",
-        include_str!("../../templates/admin/dashboard.html"),
-    ),
-    (
-        "admin/newsletters.html",
-        include_str!("../../templates/admin/newsletters.html"),
-    ),
-    (
-        "admin/newsletter.html",
-        include_str!("../../templates/admin/newsletter.html"),
-    ),
-    (
-        "admin/subscribers.html",
-        include_str!("../../templates/admin/subscribers.html"),
-    ),
-    (
-        "admin/subscriber.html",
-        include_str!("../../templates/admin/subscriber.html"),
-    ),
-    (
-        "admin/feeds.html",
-        include_str!("../../templates/admin/feeds.html"),
-    ),
-    (
-        "admin/digest_next.html",
-        include_str!("../../templates/admin/digest_next.html"),
-    ),
-    (
-        "admin/digest_confirm.html",
-        include_str!("../../templates/admin/digest_confirm.html"),
-    ),
-    (
-        "admin/password.html",
-        include_str!("../../templates/admin/password.html"),
-    ),
-    (
-        "admin/digest.html",
-        include_str!("../../templates/admin/digest.html"),
-    ),
-    (
-        "admin/snippet.html",
-        include_str!("../../templates/admin/snippet.html"),
-    ),
-    (
-        "email/confirm/subject.txt",
-        include_str!("../../templates/email/confirm/subject.txt"),
-    ),
-    (
-        "email/confirm/body.txt",
-        include_str!("../../templates/email/confirm/body.txt"),
-    ),
-    (
-        "email/confirm/body.html",
-        include_str!("../../templates/email/confirm/body.html"),
-    ),
-    (
-        "email/digest/subject.txt",
-        include_str!("../../templates/email/digest/subject.txt"),
-    ),
-    (
-        "email/digest/body.txt",
-        include_str!("../../templates/email/digest/body.txt"),
-    ),
-    (
-        "email/digest/body.html",
-        include_str!("../../templates/email/digest/body.html"),
-    ),
-    // Not an email: the news sites' signup script, served as /embed.js.
-    ("embed.js", include_str!("../../templates/embed.js")),
-];
+use super::builtin::BUILTIN;
+use crate::config::{Config, Site};
+use crate::domain::Language;
+use crate::i18n::{Catalogs, Clock};
+
+/// What every rendering shares: the override folder, the publication, its
+/// default language and time zone.
+#[derive(Debug, Clone)]
+pub struct Look {
+    pub dir: Option<PathBuf>,
+    pub site: Site,
+    pub language: Language,
+    pub zone: chrono_tz::Tz,
+}
+
+impl Look {
+    pub fn from_config(c: &Config) -> Self {
+        Self {
+            dir: c.templates_dir.clone(),
+            site: c.site.clone(),
+            language: c.language,
+            zone: c.timezone,
+        }
+    }
+
+    /// The defaults of an unconfigured install (for unit tests).
+    pub fn builtin() -> Self {
+        Self {
+            dir: None,
+            site: Site::default(),
+            language: Language::En,
+            zone: chrono_tz::Tz::UTC,
+        }
+    }
+}
+
+/// The language a template renders in: its context's `lang`, else the default.
+fn lang_of(state: &State, default: Language) -> Language {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(|s| Language::parse(s).ok()))
+        .unwrap_or(default)
+}
+
+fn fluent_value(v: Value) -> FluentValue<'static> {
+    if let Ok(n) = i64::try_from(v.clone()) {
+        return FluentValue::from(n);
+    }
+    if let Ok(f) = f64::try_from(v.clone()) {
+        return FluentValue::from(f);
+    }
+    FluentValue::from(
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string()),
+    )
+}
 
 /// A rendered email, before it becomes a MIME message.
 #[derive(Debug, Clone)]
@@ -174,12 +84,16 @@ pub struct RenderedEmail {
 #[derive(Clone)]
 pub struct Templates {
     env: Arc<Environment<'static>>,
+    catalogs: Arc<Catalogs>,
+    look: Arc<Look>,
 }
 
 impl Templates {
     /// Checks at start that every template (built-in or overridden) parses,
     /// so a broken override fails the start rather than a signup.
-    pub fn new(override_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    pub fn new(look: Look) -> anyhow::Result<Self> {
+        let catalogs = Arc::new(Catalogs::load(look.dir.as_deref())?);
+        let override_dir = look.dir.clone();
         let mut env = Environment::new();
         env.set_loader(move |name| {
             if let Some(dir) = &override_dir {
@@ -199,7 +113,31 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, src)| (*src).to_string()))
         });
-        env.add_global("site_name", "Herald");
+        env.add_global("site_name", look.site.name.clone());
+        env.add_global("site", Value::from_serialize(&look.site));
+        let (cats, default) = (catalogs.clone(), look.language);
+        env.add_function(
+            "t",
+            move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                let mut args = FluentArgs::new();
+                for name in kwargs.args() {
+                    args.set(name.to_string(), fluent_value(kwargs.get::<Value>(name)?));
+                }
+                Ok(cats.text(lang_of(state, default), key, Some(&args)))
+            },
+        );
+        for (filter, with_time) in [("date", false), ("datetime", true)] {
+            let (cats, clock) = (catalogs.clone(), Clock { zone: look.zone });
+            env.add_filter(filter, move |state: &State, at: Value| -> String {
+                let raw = at
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| at.to_string());
+                clock
+                    .format_str(&cats, lang_of(state, default), &raw, with_time)
+                    .unwrap_or(raw)
+            });
+        }
         // Escape what HTML needs (& < > " '), but leave `/` alone, so links
         // stay readable in mail sources and spam filters' eyes.
         env.set_formatter(|out, state, value| {
@@ -216,7 +154,25 @@ impl Templates {
             env.get_template(name)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
         }
-        Ok(Self { env: Arc::new(env) })
+        Ok(Self {
+            env: Arc::new(env),
+            catalogs,
+            look: Arc::new(look),
+        })
+    }
+
+    /// The catalogs, for text rendered outside a template.
+    pub fn catalogs(&self) -> &Catalogs {
+        &self.catalogs
+    }
+
+    pub fn look(&self) -> &Look {
+        &self.look
+    }
+
+    /// One message in `lang`.
+    pub fn text(&self, lang: Language, key: &str) -> String {
+        self.catalogs.text(lang, key, None)
     }
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> anyhow::Result<String> {
@@ -244,7 +200,7 @@ mod tests {
 
     #[test]
     fn builtin_confirmation_has_link_and_no_markup_leaks() {
-        let t = Templates::new(None).unwrap();
+        let t = Templates::new(Look::builtin()).unwrap();
         let e = t
             .render_email(
                 "confirm",
@@ -266,7 +222,11 @@ mod tests {
             "Custom {{ expires_in }}",
         )
         .unwrap();
-        let t = Templates::new(Some(dir.clone())).unwrap();
+        let t = Templates::new(Look {
+            dir: Some(dir.clone()),
+            ..Look::builtin()
+        })
+        .unwrap();
         let e = t
             .render_email(
                 "confirm",

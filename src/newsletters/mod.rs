@@ -8,7 +8,7 @@ pub use cache::NewsletterCache;
 use serde::{Deserialize, Deserializer};
 
 use crate::app::{App, Error, Result};
-use crate::domain::{NewsletterFields, NewsletterSlug, RawNewsletterFields};
+use crate::domain::{Language, NewsletterFields, NewsletterSlug, RawNewsletterFields};
 use crate::schedule;
 use crate::store::{self, NewNewsletter, Newsletter};
 
@@ -49,6 +49,12 @@ pub struct NewsletterBody {
     /// How many new items a scheduled slot needs (1-100, default 1).
     #[schema(minimum = 1, maximum = 100)]
     pub min_items: Option<i32>,
+    /// The language of its pages and emails: `en` or `uk` (default
+    /// `HERALD_LANGUAGE`).
+    #[schema(example = "uk")]
+    pub language: Option<String>,
+    /// Whether its sent digests are on public pages (default `true`).
+    pub public_archive: Option<bool>,
 }
 
 impl NewsletterBody {
@@ -66,8 +72,30 @@ fn slug(raw: &str) -> Result<NewsletterSlug> {
     NewsletterSlug::parse(raw).map_err(|m| Error::invalid("invalid_slug", m))
 }
 
-fn store_form<'a>(slug: &'a str, f: &'a NewsletterFields) -> NewNewsletter<'a> {
+fn language(raw: Option<&str>) -> Result<Option<Language>> {
+    raw.map(Language::parse)
+        .transpose()
+        .map_err(|r| Error::invalid(r.code, r.message))
+}
+
+/// A newsletter as the API and console show it: its next scheduled run,
+/// and its language even when it follows `HERALD_LANGUAGE`.
+fn shown(app: &App, n: Newsletter) -> Newsletter {
+    let mut n = schedule::with_next_run(app, n);
+    n.language
+        .get_or_insert_with(|| app.config.language.code().to_string());
+    n
+}
+
+fn store_form<'a>(
+    slug: &'a str,
+    f: &'a NewsletterFields,
+    language: Option<Language>,
+    public_archive: bool,
+) -> NewNewsletter<'a> {
     NewNewsletter {
+        language: language.map(Language::code),
+        public_archive,
         slug,
         name: &f.name,
         description: &f.description,
@@ -98,13 +126,19 @@ pub async fn create(
         welcome_subject: b.welcome_subject.as_ref().and_then(Option::as_deref),
         welcome_body: b.welcome_body.as_ref().and_then(Option::as_deref),
     })?;
+    let lang = language(b.language.as_deref())?;
     let change = b.schedule_change();
     let checked = (!change.is_empty())
         .then(|| schedule::check(app, &change, (None, None, 1)))
         .transpose()?;
     let created = app
         .store
-        .create_newsletter(store_form(slug.as_str(), &fields))
+        .create_newsletter(store_form(
+            slug.as_str(),
+            &fields,
+            lang,
+            b.public_archive.unwrap_or(true),
+        ))
         .await
         .map_err(|e| match e {
             store::Error::Conflict => {
@@ -113,8 +147,8 @@ pub async fn create(
             e => e.into(),
         })?;
     match checked {
-        Some(c) => schedule::apply(app, slug.as_str(), &c).await,
-        None => Ok(schedule::with_next_run(app, created)),
+        Some(c) => Ok(shown(app, schedule::apply(app, slug.as_str(), &c).await?)),
+        None => Ok(shown(app, created)),
     }
 }
 
@@ -126,6 +160,7 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
             "a newsletter's slug cannot change",
         ));
     }
+    let lang = language(b.language.as_deref())?;
     let change = b.schedule_change();
     if !change.is_empty() && app.store.is_archived(slug).await? {
         return Err(Error::conflict(
@@ -173,12 +208,17 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
     if let Some(c) = &checked {
         schedule::apply(app, slug, c).await?;
     }
+    let lang = match lang {
+        Some(l) => Some(l),
+        None => language(current.language.as_deref()).unwrap_or(None),
+    };
+    let public_archive = b.public_archive.unwrap_or(current.public_archive);
     let updated = app
         .store
-        .update_newsletter(slug, store_form(slug, &fields))
+        .update_newsletter(slug, store_form(slug, &fields, lang, public_archive))
         .await?;
     app.newsletters.clear();
-    Ok(schedule::with_next_run(app, updated))
+    Ok(shown(app, updated))
 }
 
 /// Archives: no more signups, not listed; history is kept.
@@ -191,16 +231,13 @@ pub async fn archive(app: &App, slug: &str) -> Result<()> {
 /// Every newsletter that is not archived.
 pub async fn list(app: &App) -> Result<Vec<Newsletter>> {
     let all = app.store.list_newsletters().await?;
-    Ok(all
-        .into_iter()
-        .map(|n| schedule::with_next_run(app, n))
-        .collect())
+    Ok(all.into_iter().map(|n| shown(app, n)).collect())
 }
 
 /// One newsletter (not archived) by slug.
 pub async fn get(app: &App, slug: &str) -> Result<Newsletter> {
     let n = app.store.newsletter_by_slug(slug).await?;
-    Ok(schedule::with_next_run(app, n))
+    Ok(shown(app, n))
 }
 
 /// The newsletter's welcome email as a reader would see it (HTML, with

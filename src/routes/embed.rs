@@ -9,6 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha384};
 
 use super::AppState;
+use crate::domain::Language;
 use crate::email::Templates;
 
 /// The script's bytes, its `ETag` and its `integrity` value.
@@ -21,7 +22,8 @@ pub struct EmbedScript {
 impl EmbedScript {
     /// Renders the script; a broken override stops the start.
     pub fn render(templates: &Templates) -> anyhow::Result<Self> {
-        let body = templates.render("embed.js", serde_json::json!({}))?;
+        let languages: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+        let body = templates.render("embed.js", serde_json::json!({ "languages": languages }))?;
         let digest = Sha384::digest(body.as_bytes());
         Ok(EmbedScript {
             etag: format!("\"{}\"", hex::encode(&digest[..16])),
@@ -88,10 +90,16 @@ mod tests {
 
     #[test]
     fn the_script_carries_both_languages_and_its_hash() {
-        let s = EmbedScript::render(&Templates::new(None).unwrap()).unwrap();
+        let s =
+            EmbedScript::render(&Templates::new(crate::email::Look::builtin()).unwrap()).unwrap();
         let text = std::str::from_utf8(&s.body).unwrap();
         assert!(text.contains("\"Please, enter correct email address\""));
         assert!(text.contains("\"Ви успішно підписалися\""));
+        assert!(text.contains("\"Будь ласка, введіть правильну адресу електронної пошти\""));
+        // Every plural form of "try again in N seconds", with the number left to the script.
+        assert!(text.contains("\"Too many attempts. Please try again in {seconds} seconds.\""));
+        assert!(text.contains("за {seconds} секунди"), "{text}");
+        assert!(text.contains("за {seconds} секунд.") && text.contains("за {seconds} секунду"));
         assert!(!text.contains("{{") && !text.contains("{%"));
         assert!(s.integrity().starts_with("sha384-") && s.integrity().len() == 71);
         assert!(s.matches(&s.etag) && s.matches("W/\"x\", *"));

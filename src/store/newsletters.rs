@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{both, writing, Error, Result, Store};
+use crate::domain::Language;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Newsletter {
@@ -31,12 +32,24 @@ pub struct Newsletter {
     /// or none is sent); the body is Markdown.
     pub welcome_subject: Option<String>,
     pub welcome_body: Option<String>,
+    /// Its pages' and emails' language (`None`: `HERALD_LANGUAGE`).
+    pub language: Option<String>,
+    /// Whether its sent digests are on public pages.
+    pub public_archive: bool,
     /// When the next scheduled digest is due.
     #[sqlx(skip)]
     pub next_run_at: Option<DateTime<Utc>>,
 }
 
 impl Newsletter {
+    /// Its language, or `default` when it follows `HERALD_LANGUAGE`.
+    pub fn lang(&self, default: Language) -> Language {
+        self.language
+            .as_deref()
+            .and_then(|l| Language::parse(l).ok())
+            .unwrap_or(default)
+    }
+
     /// `"Name <address>"` for this newsletter's emails, if it has its own.
     pub fn sender(&self) -> Option<String> {
         let address = self.from_address.as_deref()?;
@@ -59,6 +72,8 @@ pub struct NewNewsletter<'a> {
     pub digest_subject: Option<&'a str>,
     pub welcome_subject: Option<&'a str>,
     pub welcome_body: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub public_archive: bool,
 }
 
 /// Slugs come from URLs; one that could never exist (say, with a NUL byte,
@@ -68,7 +83,8 @@ fn plausible_slug(slug: &str) -> bool {
 }
 
 const COLUMNS: &str = "id, slug, name, description, from_name, from_address, reply_to, \
-     digest_subject, created_at, schedule, schedule_zone, min_items, welcome_subject, welcome_body";
+     digest_subject, created_at, schedule, schedule_zone, min_items, welcome_subject, welcome_body, \
+     language, public_archive";
 
 impl Store {
     /// Adds a newsletter; `Conflict` when the slug is taken (also by an
@@ -76,8 +92,8 @@ impl Store {
     pub async fn create_newsletter(&self, n: NewNewsletter<'_>) -> Result<Newsletter> {
         let sql = format!(
             "INSERT INTO newsletters (slug, name, description, from_name, from_address, reply_to, \
-             digest_subject, created_at, welcome_subject, welcome_body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $9, $10) RETURNING {COLUMNS}"
+             digest_subject, created_at, welcome_subject, welcome_body, language, public_archive) \
+             VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $9, $10, $11, $12) RETURNING {COLUMNS}"
         );
         both!(self, p => sqlx::query_as(&sql)
             .bind(n.slug)
@@ -90,6 +106,8 @@ impl Store {
             .bind(n.digest_subject)
             .bind(n.welcome_subject)
             .bind(n.welcome_body)
+            .bind(n.language)
+            .bind(n.public_archive)
             .fetch_one(p)
             .await
             .map_err(Error::from_insert))
@@ -120,8 +138,8 @@ impl Store {
         }
         let sql = format!(
             "UPDATE newsletters SET name = $1, description = $2, from_name = $3, from_address = $4, \
-             reply_to = $5, digest_subject = $7, welcome_subject = $8, welcome_body = $9 \
-             WHERE slug = $6 AND archived_at IS NULL RETURNING {COLUMNS}"
+             reply_to = $5, digest_subject = $7, welcome_subject = $8, welcome_body = $9, \
+             language = $10, public_archive = $11 WHERE slug = $6 AND archived_at IS NULL RETURNING {COLUMNS}"
         );
         both!(self, p => sqlx::query_as(&sql)
             .bind(n.name)
@@ -133,6 +151,8 @@ impl Store {
             .bind(n.digest_subject)
             .bind(n.welcome_subject)
             .bind(n.welcome_body)
+            .bind(n.language)
+            .bind(n.public_archive)
             .fetch_optional(p)
             .await)?
         .ok_or(Error::NotFound)

@@ -129,7 +129,7 @@ fn embed_snippet(state: &AppState, n: &Newsletter) -> anyhow::Result<String> {
             "base_url": state.config.base_url,
             "newsletter": { "slug": n.slug, "name": n.name },
             "integrity": state.embed.integrity(),
-            "lang": "en",
+            "lang": n.lang(state.config.language).code(),
         }),
     )?;
     Ok(html.trim_end().to_string())

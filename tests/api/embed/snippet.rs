@@ -72,3 +72,25 @@ async fn the_snippet_holds_the_whole_form() {
         Some("pending")
     );
 }
+
+#[tokio::test]
+async fn a_ukrainian_newsletter_gets_a_ukrainian_snippet() {
+    let app = news_app().await;
+    let r = crate::helpers::admin(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/admin/newsletters/daily",
+        Some(serde_json::json!({ "language": "uk" })),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let snippet = console_snippet(&app).await;
+    for part in [
+        "<form data-herald lang=\"uk\"",
+        "Введіть свою електронну адресу, щоб підписатися",
+        "позначає обов’язкове поле",
+        "Підписатися</button>",
+    ] {
+        assert!(snippet.contains(part), "{part} missing from {snippet}");
+    }
+}
