@@ -75,6 +75,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
             breaker_threshold: config.breaker_threshold.max(1),
             breaker_cooloff: config.breaker_cooloff,
             send_timeout: config.smtp_timeout * 3,
+            site_name: config.site.name.clone(),
             retry_base: config.retry_base,
             retry_max: config.retry_max,
             retry_for: config.retry_for,

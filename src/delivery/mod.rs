@@ -40,6 +40,8 @@ pub struct WorkerConfig {
     pub breaker_cooloff: Duration,
     /// The longest one message's SMTP conversation may take.
     pub send_timeout: Duration,
+    /// The publication's name, in each `List-Id`.
+    pub site_name: String,
 }
 
 pub struct Worker {

@@ -93,7 +93,7 @@ impl Worker {
                     self.sender(d.from_address.as_deref(), d.from_name.clone())?,
                     d.reply_to.clone(),
                     list_id(
-                        &d.newsletter_name,
+                        &format!("{} | {}", d.newsletter_name, self.config.site_name),
                         &d.newsletter_slug,
                         self.config.from.email.domain(),
                     ),
@@ -116,7 +116,7 @@ impl Worker {
                     self.sender(m.sender.as_deref(), None)?,
                     m.reply_to.clone(),
                     list_id(
-                        &info.newsletter_name,
+                        &format!("{} | {}", info.newsletter_name, self.config.site_name),
                         &info.newsletter_slug,
                         self.config.from.email.domain(),
                     ),
@@ -182,7 +182,8 @@ fn transient(e: anyhow::Error) -> SendError {
     }
 }
 
-/// `List-Id` (RFC 2919): the newsletter's name as a phrase, then
+/// `List-Id` (RFC 2919): the newsletter's name (and the publication's,
+/// "Daily | Kyiv News") as a phrase, then
 /// `<slug.domain>`. An ASCII name is quoted; a non-ASCII one is left
 /// unquoted (stripped of characters a phrase can't hold), because the
 /// encoded words lettre makes of it may not sit inside quotes.

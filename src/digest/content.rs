@@ -15,10 +15,6 @@ pub struct DigestContent {
     pub html: String,
 }
 
-fn date(t: DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
-}
-
 /// Renders the digest of `items` (newest first) for `newsletter`. The
 /// subject is `subject` if given, else the newsletter's digest subject,
 /// else the template's (the newsletter's name and the date).
@@ -36,7 +32,7 @@ pub fn render(
                 "title": i.title,
                 "url": i.url,
                 "summary": i.summary,
-                "published": i.published_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+                "published_at": i.published_at,
             })
         })
         .collect();
@@ -44,7 +40,8 @@ pub fn render(
         "digest",
         json!({
             "newsletter": { "name": newsletter.name, "description": newsletter.description },
-            "date": date(now),
+            "lang": newsletter.lang(templates.look().language),
+            "date": now,
             "items": items,
             "unsubscribe_url": UNSUBSCRIBE_SENTINEL,
             "manage_url": MANAGE_SENTINEL,

@@ -1,5 +1,6 @@
 //! Types that parse outside input once, so the rest of the code can trust them.
 
+pub mod cells;
 mod email;
 mod fields;
 mod language;

@@ -4,7 +4,8 @@ use serde_json::json;
 
 use super::Templates;
 use crate::config::Config;
-use crate::domain::MessageKind;
+use crate::domain::{Language, MessageKind};
+use crate::i18n::Catalogs;
 use crate::store::{NewMessage, Newsletter};
 
 /// Renders the confirmation for `recipient`, naming every newsletter in
@@ -20,12 +21,17 @@ pub fn confirmation_message(
     newsletters: &[Newsletter],
 ) -> anyhow::Result<NewMessage> {
     let names: Vec<_> = pending.iter().map(|n| json!({ "name": n })).collect();
+    // In the language of the newsletter signed up to (the first, if several).
+    let lang = newsletters.first().map_or(templates.look().language, |n| {
+        n.lang(templates.look().language)
+    });
     let rendered = templates.render_email(
         "confirm",
         json!({
             "newsletters": names,
             "confirm_url": confirm_url,
-            "expires_in": human_duration(config.confirm_ttl),
+            "expires_in": human_duration(templates.catalogs(), lang, config.confirm_ttl),
+            "lang": lang,
         }),
     )?;
     let own = newsletters.iter().find(|n| n.from_address.is_some());
@@ -52,19 +58,19 @@ pub fn new_message_id(from: &lettre::message::Mailbox) -> String {
     )
 }
 
-/// "48 hours", "10 minutes", "3 days".
-pub fn human_duration(d: std::time::Duration) -> String {
+/// "48 hours", "10 minutes", "3 days" (or "48 годин"), from the catalog.
+pub fn human_duration(catalogs: &Catalogs, lang: Language, d: std::time::Duration) -> String {
     let s = d.as_secs();
     let (n, unit) = if s >= 86400 && s % 86400 == 0 && s / 86400 > 2 {
-        (s / 86400, "day")
+        (s / 86400, "duration-days")
     } else if s >= 3600 {
-        (s / 3600, "hour")
+        (s / 3600, "duration-hours")
     } else if s >= 60 {
-        (s / 60, "minute")
+        (s / 60, "duration-minutes")
     } else {
-        (s, "second")
+        (s, "duration-seconds")
     };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    catalogs.text_with(lang, unit, &[("count", (n as i64).into())])
 }
 
 #[cfg(test)]
@@ -74,9 +80,15 @@ mod tests {
     #[test]
     fn durations_read_naturally() {
         use std::time::Duration;
-        assert_eq!(human_duration(Duration::from_secs(48 * 3600)), "48 hours");
-        assert_eq!(human_duration(Duration::from_secs(3 * 86400)), "3 days");
-        assert_eq!(human_duration(Duration::from_secs(600)), "10 minutes");
-        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+        let c = Catalogs::load(None).unwrap();
+        let en = |s| human_duration(&c, Language::En, Duration::from_secs(s));
+        assert_eq!(en(48 * 3600), "48 hours");
+        assert_eq!(en(3 * 86400), "3 days");
+        assert_eq!(en(600), "10 minutes");
+        assert_eq!(en(1), "1 second");
+        let uk = |s| human_duration(&c, Language::Uk, Duration::from_secs(s));
+        assert_eq!(uk(48 * 3600), "48 годин");
+        assert_eq!(uk(3 * 86400), "3 дні");
+        assert_eq!(uk(22 * 60), "22 хвилини");
     }
 }

@@ -114,6 +114,7 @@ impl Templates {
                 .map(|(_, src)| (*src).to_string()))
         });
         env.add_global("site_name", look.site.name.clone());
+        env.add_global("default_lang", look.language.code());
         env.add_global("site", Value::from_serialize(&look.site));
         let (cats, default) = (catalogs.clone(), look.language);
         env.add_function(

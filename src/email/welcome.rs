@@ -43,6 +43,7 @@ pub fn welcome_message(
             "body_text": body,
             "body_html": markdown_html(body),
             "newsletter": { "name": n.name, "description": n.description },
+            "lang": n.lang(templates.look().language),
             "unsubscribe_url": UNSUBSCRIBE_SENTINEL,
             "manage_url": MANAGE_SENTINEL,
         }),

@@ -72,7 +72,7 @@ fn slug(raw: &str) -> Result<NewsletterSlug> {
     NewsletterSlug::parse(raw).map_err(|m| Error::invalid("invalid_slug", m))
 }
 
-fn language(raw: Option<&str>) -> Result<Option<Language>> {
+fn parse_language(raw: Option<&str>) -> Result<Option<Language>> {
     raw.map(Language::parse)
         .transpose()
         .map_err(|r| Error::invalid(r.code, r.message))
@@ -126,7 +126,7 @@ pub async fn create(
         welcome_subject: b.welcome_subject.as_ref().and_then(Option::as_deref),
         welcome_body: b.welcome_body.as_ref().and_then(Option::as_deref),
     })?;
-    let lang = language(b.language.as_deref())?;
+    let lang = parse_language(b.language.as_deref())?;
     let change = b.schedule_change();
     let checked = (!change.is_empty())
         .then(|| schedule::check(app, &change, (None, None, 1)))
@@ -160,7 +160,7 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
             "a newsletter's slug cannot change",
         ));
     }
-    let lang = language(b.language.as_deref())?;
+    let lang = parse_language(b.language.as_deref())?;
     let change = b.schedule_change();
     if !change.is_empty() && app.store.is_archived(slug).await? {
         return Err(Error::conflict(
@@ -210,7 +210,7 @@ pub async fn update(app: &App, slug: &str, b: &NewsletterBody) -> Result<Newslet
     }
     let lang = match lang {
         Some(l) => Some(l),
-        None => language(current.language.as_deref()).unwrap_or(None),
+        None => parse_language(current.language.as_deref()).unwrap_or(None),
     };
     let public_archive = b.public_archive.unwrap_or(current.public_archive);
     let updated = app
@@ -232,6 +232,16 @@ pub async fn archive(app: &App, slug: &str) -> Result<()> {
 pub async fn list(app: &App) -> Result<Vec<Newsletter>> {
     let all = app.store.list_newsletters().await?;
     Ok(all.into_iter().map(|n| shown(app, n)).collect())
+}
+
+/// The language of the newsletter at `slug` (briefly cached, for public
+/// pages); `HERALD_LANGUAGE` for one that doesn't exist.
+pub async fn language(app: &App, slug: &str) -> Result<Language> {
+    match app.newsletters.get(&app.store, slug).await {
+        Ok(n) => Ok(n.lang(app.config.language)),
+        Err(store::Error::NotFound) => Ok(app.config.language),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One newsletter (not archived) by slug.

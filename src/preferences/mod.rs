@@ -184,8 +184,13 @@ pub async fn unsubscribe_all(
 /// Mails the preference link to `email` if it is a subscriber's, at most
 /// once per resend cooldown. The caller answers the same either way.
 pub async fn email_link(app: &App, email: &str) -> Result<()> {
-    let email = SubscriberEmail::parse(email)
-        .map_err(|_| Error::invalid("invalid_email", crate::signup::INVALID_EMAIL))?;
+    let email = SubscriberEmail::parse(email).map_err(|_| {
+        Error::invalid(
+            "invalid_email",
+            app.templates
+                .text(app.config.language, "signup-invalid-email"),
+        )
+    })?;
     let Some(id) = app.store.subscriber_id(email.as_str()).await? else {
         return Ok(());
     };

@@ -9,6 +9,7 @@ use super::body::{self, Kind};
 use super::client::{client_ip, consent};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
+use crate::domain::Language;
 use crate::signup::{self, Confirmed};
 use crate::store::{ConfirmOutcome, TokenState};
 
@@ -39,29 +40,22 @@ pub async fn form_fields(
 }
 
 fn missing_token(state: &AppState) -> HttpResponse {
-    state.error_page(
-        StatusCode::BAD_REQUEST,
-        "Link incomplete",
-        "This link is missing its token. Copy the whole link from the email.",
-        None,
-    )
+    state.error_page(StatusCode::BAD_REQUEST, "error-link-incomplete", None)
 }
 
 fn unknown(state: &AppState) -> HttpResponse {
     state.error_page(
         StatusCode::NOT_FOUND,
-        "Link not recognised",
-        "This confirmation link is not valid. Copy the whole link from the email, or sign up again.",
-        Some(("/", "Sign up again")),
+        "error-confirm-unknown",
+        Some(("/", "sign-up-again")),
     )
 }
 
 fn expired(state: &AppState) -> HttpResponse {
     state.error_page(
         StatusCode::GONE,
-        "Link expired",
-        "This confirmation link has expired. Please sign up again and we'll send you a new one.",
-        Some(("/", "Sign up again")),
+        "error-confirm-expired",
+        Some(("/", "sign-up-again")),
     )
 }
 
@@ -85,10 +79,14 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 .iter()
                 .map(|(_, slug, name)| json!({ "slug": slug, "name": name }))
                 .collect();
+            let lang = match pending.first() {
+                Some((_, slug, _)) => crate::newsletters::language(&state, slug).await?,
+                None => state.browser_lang(&req),
+            };
             state.page(
                 StatusCode::OK,
                 "pages/confirm.html",
-                json!({ "token": raw, "email": email, "newsletters": newsletters }),
+                json!({ "token": raw, "email": email, "newsletters": newsletters, "lang": lang }),
             )
         }
     })
@@ -149,10 +147,14 @@ pub async fn confirm(
             ConfirmOutcome::Expired => expired(&state),
             ConfirmOutcome::Confirmed(subs) => {
                 let newsletters = Confirmed::list(&state, &subs);
+                // The confirm page says which language it was in.
+                let lang = field("lang")
+                    .and_then(|l| Language::parse(l).ok())
+                    .unwrap_or_else(|| state.browser_lang(&req));
                 state.page(
                     StatusCode::OK,
                     "pages/confirmed.html",
-                    json!({ "newsletters": newsletters }),
+                    json!({ "newsletters": newsletters, "lang": lang }),
                 )
             }
         },

@@ -16,6 +16,7 @@ use crate::preferences;
 /// The "email me my link" page, also where an unknown link lands (404).
 fn request_page(
     state: &AppState,
+    req: &HttpRequest,
     status: StatusCode,
     unknown_link: bool,
     sent: bool,
@@ -23,7 +24,7 @@ fn request_page(
     state.page(
         status,
         "pages/manage_request.html",
-        json!({ "unknown_link": unknown_link, "sent": sent }),
+        json!({ "unknown_link": unknown_link, "sent": sent, "lang": state.browser_lang(req) }),
     )
 }
 
@@ -35,11 +36,15 @@ fn request_page(
     ))]
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let Some(token) = query_token(&req) else {
-        return Ok(request_page(&state, StatusCode::OK, false, false));
+        return Ok(request_page(&state, &req, StatusCode::OK, false, false));
     };
     Ok(match preferences::page(&state, &token).await? {
-        Some(page) => state.page(StatusCode::OK, "pages/manage.html", page),
-        None => request_page(&state, StatusCode::NOT_FOUND, true, false),
+        Some(page) => {
+            let mut ctx = serde_json::to_value(page).unwrap_or_default();
+            ctx["lang"] = json!(state.browser_lang(&req));
+            state.page(StatusCode::OK, "pages/manage.html", ctx)
+        }
+        None => request_page(&state, &req, StatusCode::NOT_FOUND, true, false),
     })
 }
 
@@ -91,7 +96,7 @@ pub async fn save(
             .check(ip)
             .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
         preferences::email_link(&state, email).await?;
-        return Ok(request_page(&state, StatusCode::OK, false, true));
+        return Ok(request_page(&state, &req, StatusCode::OK, false, true));
     };
     let consent = consent(&req, ip, "preferences");
     let saved = if field("all") == Some("unsubscribe") {
@@ -109,6 +114,7 @@ pub async fn save(
             StatusCode::OK,
             "pages/manage_saved.html",
             json!({
+                "lang": state.browser_lang(&req),
                 "token": token,
                 "email": saved.email,
                 "subscribed": saved.subscribed,
@@ -116,6 +122,6 @@ pub async fn save(
                 "undo": saved.undo,
             }),
         ),
-        None => request_page(&state, StatusCode::NOT_FOUND, true, false),
+        None => request_page(&state, &req, StatusCode::NOT_FOUND, true, false),
     })
 }

@@ -24,7 +24,7 @@ use actix_web::{web, HttpRequest, HttpResponse, Route};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::domain::{Origin, SignupOrigins};
+use crate::domain::{Language, Origin, SignupOrigins};
 use client::RateLimiter;
 
 /// Everything a handler needs, shared by all workers of the HTTP server:
@@ -75,19 +75,29 @@ impl AppState {
         }
     }
 
-    /// The error page, with an optional link onwards.
+    /// The language of a page that belongs to no one newsletter: the first
+    /// shipped one the browser asks for, else `HERALD_LANGUAGE`.
+    pub fn browser_lang(&self, req: &HttpRequest) -> Language {
+        let header = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Language::negotiate(header, self.config.language)
+    }
+
+    /// The error page: `error` names the catalog's `error-…-title` and
+    /// `error-…-message`; the link onwards is an address and a catalog key.
     pub fn error_page(
         &self,
         status: StatusCode,
-        title: &str,
-        message: &str,
+        error: &str,
         link: Option<(&str, &str)>,
     ) -> HttpResponse {
         let link = link.map(|(href, text)| serde_json::json!({ "href": href, "text": text }));
         self.page(
             status,
             "pages/error.html",
-            serde_json::json!({ "status": status.as_u16(), "title": title, "message": message, "link": link }),
+            serde_json::json!({ "status": status.as_u16(), "error": error, "link": link }),
         )
     }
 }
@@ -133,9 +143,8 @@ async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     }
     state.error_page(
         StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-        Some(("/", "See all newsletters")),
+        "error-not-found",
+        Some(("/", "see-all-newsletters")),
     )
 }
 

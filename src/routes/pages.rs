@@ -2,11 +2,12 @@
 //! and the "check your inbox" page.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
 use crate::app::Error;
+use crate::domain::Language;
 use crate::newsletters;
 use crate::store::Newsletter;
 
@@ -23,11 +24,12 @@ pub fn render_index(
     status: StatusCode,
     newsletters: &[Newsletter],
     form: Option<FormState>,
+    lang: Language,
 ) -> HttpResponse {
     state.page(
         status,
         "pages/index.html",
-        json!({ "newsletters": newsletters, "form": form }),
+        json!({ "newsletters": newsletters, "form": form, "lang": lang }),
     )
 }
 
@@ -40,15 +42,19 @@ pub fn render_newsletter(
     state.page(
         status,
         "pages/newsletter.html",
-        json!({ "newsletter": newsletter, "form": form }),
+        json!({ "newsletter": newsletter, "form": form, "lang": newsletter.lang(state.config.language) }),
     )
 }
 
 #[utoipa::path(get, path = "/", tag = "public",
     responses((status = 200, description = "Every newsletter with its signup form", content_type = "text/html", body = String)))]
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, super::ApiError> {
+pub async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::ApiError> {
     let all = newsletters::list(&state).await?;
-    Ok(render_index(&state, StatusCode::OK, &all, None))
+    let lang = state.browser_lang(&req);
+    Ok(render_index(&state, StatusCode::OK, &all, None, lang))
 }
 
 #[utoipa::path(get, path = "/newsletters/{slug}", tag = "public",
@@ -62,16 +68,30 @@ pub async fn newsletter(
         Ok(n) => Ok(render_newsletter(&state, StatusCode::OK, &n, None)),
         Err(Error::NotFound { .. }) => Ok(state.error_page(
             StatusCode::NOT_FOUND,
-            "Newsletter not found",
-            "There is no newsletter at this address.",
-            Some(("/", "See all newsletters")),
+            "error-newsletter-not-found",
+            Some(("/", "see-all-newsletters")),
         )),
         Err(e) => Err(e.into()),
     }
 }
 
 #[utoipa::path(get, path = "/subscriptions/pending", tag = "public",
+    params(("lang" = Option<String>, Query, description = "The page's language (`en`, `uk`); by default the browser's")),
     responses((status = 200, description = "Thank you for signing up; check your inbox", content_type = "text/html", body = String)))]
-pub async fn pending(state: web::Data<AppState>) -> HttpResponse {
-    state.page(StatusCode::OK, "pages/pending.html", json!({}))
+pub async fn pending(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let lang = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.lang.as_deref().and_then(|l| Language::parse(l).ok()))
+        .unwrap_or_else(|| state.browser_lang(&req));
+    state.page(
+        StatusCode::OK,
+        "pages/pending.html",
+        json!({ "lang": lang }),
+    )
+}
+
+/// `?lang=uk`: the language a form signup's newsletter is in.
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
 }

@@ -10,7 +10,9 @@ use super::client::{client_ip, consent};
 use super::error::{ApiError, ErrorBody};
 use super::pages::{render_index, render_newsletter, FormState};
 use super::AppState;
-use crate::signup::{self, Outcome, INVALID_EMAIL};
+use crate::domain::Language;
+use crate::newsletters;
+use crate::signup::{self, Outcome};
 use crate::store::Newsletter;
 
 /// The fields of a signup, whichever way they came.
@@ -99,40 +101,58 @@ fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
     })
 }
 
-/// The answer to every accepted signup (also a honeypot hit); a form goes
-/// back to its allowed `return_to`, or to the pending page.
-fn accepted(kind: Kind, return_to: Option<String>) -> HttpResponse {
-    match kind {
-        Kind::Json => HttpResponse::Accepted().json(Accepted {
+/// The answer to every accepted signup (also a honeypot hit). A form's
+/// reader goes back to the allowed `return_to`, or else lands on the
+/// "check your inbox" page in the newsletter's language.
+async fn accepted(state: &AppState, kind: Kind, signup: &Signup) -> Result<HttpResponse, ApiError> {
+    if kind == Kind::Json {
+        return Ok(HttpResponse::Accepted().json(Accepted {
             status: "pending".to_string(),
-        }),
-        _ => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                return_to.unwrap_or_else(|| "/subscriptions/pending".to_string()),
-            ))
-            .finish(),
+        }));
     }
+    if let Some(back) = signup
+        .return_to
+        .as_deref()
+        .and_then(|r| state.origins.return_url(r))
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, back))
+            .finish());
+    }
+    let lang = signup_lang(state, signup).await?;
+    let location = if lang == state.config.language {
+        "/subscriptions/pending".to_string()
+    } else {
+        format!("/subscriptions/pending?lang={lang}")
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
+}
+
+/// The language of the (first) newsletter signed up to.
+async fn signup_lang(state: &AppState, signup: &Signup) -> Result<Language, ApiError> {
+    Ok(match signup.newsletters.first() {
+        Some(slug) => newsletters::language(state, slug).await?,
+        None => state.config.language,
+    })
 }
 
 /// 403 for a signup from a site that isn't Herald's own nor listed in
 /// `HERALD_ALLOWED_ORIGINS` (only once that list is set): JSON, or a page
 /// for a form.
 fn foreign_origin(state: &AppState, kind: Option<Kind>) -> Result<HttpResponse, ApiError> {
-    let message =
-        "This site may not sign readers up to our newsletters. Please subscribe on our own page.";
     if kind == Some(Kind::Form) {
         return Ok(state.error_page(
             StatusCode::FORBIDDEN,
-            "Signup refused",
-            message,
-            Some(("/", "See all newsletters")),
+            "error-origin",
+            Some(("/", "see-all-newsletters")),
         ));
     }
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
         "origin_not_allowed",
-        message,
+        "this site may not sign readers up here (it is not in HERALD_ALLOWED_ORIGINS)",
     ))
 }
 
@@ -225,18 +245,11 @@ pub async fn subscribe(
         website: signup.website.clone(),
         consent: consent(&req, ip, &channel),
     };
-    let return_to = match kind {
-        Kind::Form => signup
-            .return_to
-            .as_deref()
-            .and_then(|r| state.origins.return_url(r)),
-        _ => None,
-    };
     match signup::signup(&state, request).await? {
-        Outcome::Accepted => Ok(accepted(kind, return_to)),
+        Outcome::Accepted => accepted(&state, kind, &signup).await,
         Outcome::Dropped => {
             tracing::info!(?ip, "honeypot filled; signup dropped");
-            Ok(accepted(kind, return_to))
+            accepted(&state, kind, &signup).await
         }
         Outcome::InvalidEmail(newsletters) => {
             invalid_email(&state, kind, &signup, &newsletters).await
@@ -252,8 +265,13 @@ async fn invalid_email(
     signup: &Signup,
     newsletters: &[Newsletter],
 ) -> Result<HttpResponse, ApiError> {
+    let lang = match newsletters.first() {
+        Some(n) => n.lang(state.config.language),
+        None => signup_lang(state, signup).await?,
+    };
+    let message = state.templates.text(lang, "signup-invalid-email");
     if kind == Kind::Json {
-        return Err(ApiError::unprocessable("invalid_email", INVALID_EMAIL));
+        return Err(ApiError::unprocessable("invalid_email", message));
     }
     let typed: String = signup
         .email
@@ -264,7 +282,7 @@ async fn invalid_email(
     let form = |slug: &str| FormState {
         slug: slug.to_string(),
         email: typed.clone(),
-        error: INVALID_EMAIL.to_string(),
+        error: message.clone(),
     };
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     if let [one] = newsletters {
@@ -277,5 +295,5 @@ async fn invalid_email(
         .first()
         .map(|n| n.slug.as_str())
         .unwrap_or_default();
-    Ok(render_index(state, status, &all, Some(form(slug))))
+    Ok(render_index(state, status, &all, Some(form(slug)), lang))
 }

@@ -13,12 +13,7 @@ use crate::domain::SubscriptionStatus;
 use crate::signup;
 
 fn unknown(state: &AppState) -> HttpResponse {
-    state.error_page(
-        StatusCode::NOT_FOUND,
-        "Link not recognised",
-        "This unsubscribe link is not valid. Copy the whole link from the email.",
-        None,
-    )
+    state.error_page(StatusCode::NOT_FOUND, "error-unsubscribe-unknown", None)
 }
 
 #[utoipa::path(get, path = "/subscriptions/unsubscribe", tag = "public",
@@ -34,6 +29,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             StatusCode::OK,
             "pages/unsubscribe.html",
             json!({
+                "lang": crate::newsletters::language(&state, &page.info.newsletter_slug).await?,
                 "token": page.token,
                 "newsletter": { "name": page.info.newsletter_name },
                 "email": page.info.email,
@@ -97,7 +93,10 @@ pub async fn unsubscribe(
         Some(info) => Ok(state.page(
             StatusCode::OK,
             "pages/unsubscribed.html",
-            json!({ "newsletter": { "name": info.newsletter_name, "slug": info.newsletter_slug } }),
+            json!({
+                "newsletter": { "name": info.newsletter_name, "slug": info.newsletter_slug },
+                "lang": crate::newsletters::language(&state, &info.newsletter_slug).await?,
+            }),
         )),
         None => Ok(unknown(&state)),
     }

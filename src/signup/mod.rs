@@ -18,8 +18,6 @@ use crate::domain::{has_control, token, SubscriberEmail, SubscriberName};
 use crate::email::confirmation_message;
 use crate::store::{self, ConsentContext, Newsletter};
 
-/// The text shown for an address that can't be one.
-pub const INVALID_EMAIL: &str = "Please, enter correct email address";
 const MAX_NEWSLETTERS: usize = 50;
 
 /// A signup as it arrived, not yet checked.

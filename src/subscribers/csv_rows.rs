@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::domain::{SubscriberEmail, SubscriberName};
+use crate::domain::{cells, SubscriberEmail, SubscriberName};
 use crate::store::{ImportRow, IMPORT_BATCH};
 
 /// Invalid values are shown at most this long (in characters).
@@ -197,13 +197,15 @@ fn check_row(
         reason: reason.to_string(),
     };
     let text = std::str::from_utf8(raw).map_err(|_| invalid("the address is not valid UTF-8"))?;
-    let email = SubscriberEmail::parse(text).map_err(|e| invalid(&e.to_string()))?;
+    let email =
+        SubscriberEmail::parse(cells::restored(text)).map_err(|e| invalid(&e.to_string()))?;
     let name = match name_col.and_then(|c| record.get(c)) {
         None => None,
         Some(raw_name) => {
             let name = std::str::from_utf8(raw_name)
                 .map_err(|_| invalid("the name is not valid UTF-8"))?;
-            SubscriberName::parse(name).map_err(|m| invalid(&format!("invalid name: {m}")))?
+            SubscriberName::parse(cells::restored(name))
+                .map_err(|m| invalid(&format!("invalid name: {m}")))?
         }
     };
     Ok(ImportRow { line, email, name })

@@ -7,6 +7,7 @@ use futures_util::Stream;
 
 use super::status_filter;
 use crate::app::{App, Error, Result};
+use crate::domain::cells;
 use crate::store::{Newsletter, SubscriberRow};
 
 /// Rows per page of an export (the list route's maximum).
@@ -35,8 +36,8 @@ fn csv_page(rows: &[SubscriberRow], header: bool) -> Result<Bytes> {
         }
         for r in rows {
             w.write_record([
-                r.email.as_str(),
-                r.name.as_deref().unwrap_or_default(),
+                &*cells::inert(r.email.as_str()),
+                &*cells::inert(r.name.as_deref().unwrap_or_default()),
                 r.status.as_str(),
                 &time(Some(r.created_at)),
                 &time(r.confirmed_at),

@@ -14,13 +14,14 @@ use serde::Deserialize;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{ConsentNote, SubscriberEmail, SubscriberName, SubscriptionStatus};
-use crate::signup::{self, INVALID_EMAIL};
+use crate::signup;
 use crate::store::{self, AddressData, ConsentContext, SubscriberPage, SubscriberRow};
 
 /// An address typed by an admin (a path, a form), normalised; 422 when it
 /// can't be one.
 pub fn parse_email(raw: &str) -> Result<SubscriberEmail> {
-    SubscriberEmail::parse(raw).map_err(|_| Error::invalid("invalid_email", INVALID_EMAIL))
+    SubscriberEmail::parse(raw)
+        .map_err(|_| Error::invalid("invalid_email", "not a valid email address"))
 }
 
 /// A status filter or value as text; 422 for any other word.
@@ -95,6 +96,13 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
     match status {
         SubscriptionStatus::Confirmed => {
             let note = ConsentNote::parse(b.consent.as_deref(), CONSENT_REQUIRED)?;
+            // An erased person comes back only by their own double opt-in.
+            if app.store.is_erased(email.as_str()).await? {
+                return Err(Error::conflict(
+                    "erased",
+                    "this address was erased; it can come back only by signing up and confirming again",
+                ));
+            }
             app.store
                 .set_status(
                     newsletter.id,

@@ -18,6 +18,7 @@ mod pages;
 mod preferences;
 mod schedules;
 mod signup;
+mod site;
 mod smtp_outage;
 mod smtp_tls;
 mod unsubscribe;

