@@ -90,11 +90,6 @@ impl SignupOrigins {
         SignupOrigins { own, listed }
     }
 
-    /// The news sites, in the order configured.
-    pub fn listed(&self) -> &[Origin] {
-        &self.listed
-    }
-
     /// True when `header` (an `Origin` header's bytes) names a listed site:
     /// those get CORS headers. The comparison is exact, as browsers send
     /// origins already normalised.
@@ -214,6 +209,64 @@ mod tests {
         assert!(!s.is_listed(b"http://127.0.0.1:8080"));
         let open = SignupOrigins::new(Origin::parse("http://h.example").unwrap(), vec![]);
         assert!(open.allows_signup_from(Some(b"https://anyone.example")));
+    }
+
+    /// Whatever the input, an accepted `return_to` starts with an allowed
+    /// origin followed by `/`: random strings built from the characters
+    /// that redirect tricks are made of.
+    #[test]
+    fn an_accepted_return_to_never_leaves_the_allowed_origins() {
+        use rand::Rng;
+        let s = origins();
+        let parts = [
+            "https://",
+            "http://",
+            "//",
+            "/",
+            "\\",
+            "@",
+            ":",
+            "%2f",
+            "%40",
+            "%2e",
+            "%5c",
+            ".",
+            "news.example",
+            "evil.example",
+            "127.0.0.1",
+            ":8000",
+            ":8080",
+            "#",
+            "?",
+            "\t",
+            "\n",
+            " ",
+            "javascript:",
+            "HTTPS://",
+            "user",
+            "%00",
+            "。",
+            "ｎews.example",
+        ];
+        let mut rng = rand::rng();
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let raw: String = (0..rng.random_range(1..7))
+                .map(|_| parts[rng.random_range(0..parts.len())])
+                .collect();
+            if let Some(url) = s.return_url(&raw) {
+                accepted += 1;
+                let ok = [
+                    "https://news.example/",
+                    "http://127.0.0.1:8000/",
+                    "http://127.0.0.1:8080/",
+                ]
+                .iter()
+                .any(|o| url.starts_with(o));
+                assert!(ok, "{raw:?} -> {url}");
+            }
+        }
+        assert!(accepted > 0, "the generator should hit some good ones");
     }
 
     #[test]

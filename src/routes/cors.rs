@@ -2,9 +2,9 @@
 //! `HERALD_ALLOWED_ORIGINS`: they may post a JSON signup from their pages
 //! (the embed script does). actix-cors answers the preflight and adds
 //! `Access-Control-Allow-Origin` to the answers of listed origins; [`finish`]
-//! adapts the rest to Herald's contract: a preflight answer is a 204, a
-//! refused preflight gets our JSON error body, and a cross-origin script
-//! may read `Retry-After` (to say when to try again).
+//! adapts the rest to Herald's contract: a preflight answer is a 204 naming
+//! `Content-Type`, a refused preflight gets our JSON error body, and a
+//! cross-origin script may read `Retry-After` (to say when to try again).
 
 use actix_cors::{Cors, CorsError};
 use actix_web::body::{BoxBody, MessageBody};
@@ -62,6 +62,16 @@ pub fn finish<B: MessageBody + 'static>(
     };
     if method == Method::OPTIONS && res.status() == StatusCode::OK {
         *res.response_mut().status_mut() = StatusCode::NO_CONTENT;
+        // actix-cors lower-cases it; the contract spells the header's name.
+        if res
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_HEADERS)
+        {
+            res.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                header::HeaderValue::from_static("Content-Type"),
+            );
+        }
     }
     if res
         .headers()
