@@ -3,12 +3,13 @@
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
-//! [`schedule`], [`preferences`], [`idempotency`], over
+//! [`schedule`], [`preferences`], [`idempotency`], [`archive`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`i18n`], [`delivery`], [`feeds`], [`domain`]).
 
 pub mod admins;
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;

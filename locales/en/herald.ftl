@@ -167,3 +167,32 @@ manage-email-intro = Someone (hopefully you) asked for the link to manage the ne
 manage-email-open = Open it to choose your newsletters or change your name:
 manage-email-button = Choose your newsletters
 manage-email-keep = Keep it to yourself: anyone with the link can change your subscriptions. If you did not ask for it, ignore this email; nothing has changed.
+
+## The news feed (/news) and its Atom feed
+
+news-title = News Feed
+news-empty = There is no news yet. Please check back later.
+news-more = More news
+news-pages = More pages
+news-atom = Follow the news (Atom feed)
+news-feed-title = { $site }: news
+news-page-invalid-title = No such page
+news-page-invalid-message = This page number is not valid.
+news-page-past-end-title = No such page
+news-page-past-end-message = There is nothing this far back.
+news-first-page = Back to the first page
+
+## A newsletter's archive of sent issues
+
+archive-link = Past issues
+archive-title = { $newsletter }: past issues
+archive-heading = Past issues of { $newsletter }
+archive-empty = No issues have been sent yet.
+archive-older = Older issues
+archive-atom = Follow the past issues (Atom feed)
+archive-subscribe = Subscribe to { $newsletter }
+archive-back = All past issues of { $newsletter }
+archive-copy-title = { $subject }, as subscribers received it
+archive-not-found-title = Not in the archive
+archive-not-found-message = There is no archive or no such issue at this address.
+archive-see-newsletter = See the newsletter

@@ -173,3 +173,32 @@ manage-email-intro = Хтось (сподіваємося, що ви) попро
 manage-email-open = Відкрийте його, щоб обрати розсилки або змінити ім’я:
 manage-email-button = Обрати розсилки
 manage-email-keep = Нікому його не пересилайте: будь-хто з цим посиланням може змінити ваші підписки. Якщо ви не просили посилання, просто не зважайте на цей лист: нічого не змінилося.
+
+## Стрічка новин (/news) і її Atom-стрічка
+
+news-title = Стрічка новин
+news-empty = Новин поки немає. Зазирніть пізніше.
+news-more = Більше новин
+news-pages = Інші сторінки
+news-atom = Стежити за новинами (Atom-стрічка)
+news-feed-title = { $site }: новини
+news-page-invalid-title = Такої сторінки немає
+news-page-invalid-message = Номер сторінки вказано неправильно.
+news-page-past-end-title = Такої сторінки немає
+news-page-past-end-message = Так далеко стрічка не сягає.
+news-first-page = На першу сторінку
+
+## Архів надісланих випусків розсилки
+
+archive-link = Архів випусків
+archive-title = { $newsletter }: архів розсилки
+archive-heading = Архів розсилки «{ $newsletter }»
+archive-empty = Ще не надіслано жодного випуску.
+archive-older = Попередні випуски
+archive-atom = Стежити за новими випусками (Atom-стрічка)
+archive-subscribe = Підписатися на «{ $newsletter }»
+archive-back = Усі випуски «{ $newsletter }»
+archive-copy-title = «{ $subject }» — так, як його отримали підписники
+archive-not-found-title = В архіві цього немає
+archive-not-found-message = За цією адресою немає ні архіву, ні такого випуску.
+archive-see-newsletter = Перейти до розсилки

@@ -337,7 +337,10 @@ mod tests {
             "database_url".to_string(),
             "postgres://u:hunter2@db/herald".to_string(),
         );
-        v.insert("smtp_url".to_string(), "smtp://u:pw@mail:587".to_string());
+        v.insert(
+            "smtp_url".to_string(),
+            "smtp://u:pw@mail:587?tls=required".to_string(),
+        );
         let c = Config::from_values(&v).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert!(c.is_postgres());

@@ -15,6 +15,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/pages/newsletter.html"),
     ),
     (
+        "pages/news.html",
+        include_str!("../../templates/pages/news.html"),
+    ),
+    (
+        "pages/archive.html",
+        include_str!("../../templates/pages/archive.html"),
+    ),
+    (
+        "pages/archive_digest.html",
+        include_str!("../../templates/pages/archive_digest.html"),
+    ),
+    (
         "pages/pending.html",
         include_str!("../../templates/pages/pending.html"),
     ),

@@ -17,7 +17,9 @@ pub use dkim::{Dkim, SIGNED_HEADERS};
 pub use errors::{retry_hint, SendError};
 pub use mailer::Mailer;
 pub use message::{build_message, BodyText, Outgoing, QpTemplate};
-pub use personal::{personalise, PersonalLinks, MANAGE_SENTINEL, SENTINELS, UNSUBSCRIBE_SENTINEL};
+pub use personal::{
+    personalise, public_html, PersonalLinks, MANAGE_SENTINEL, SENTINELS, UNSUBSCRIBE_SENTINEL,
+};
 pub use rate::SendRate;
 pub use templates::{Look, Templates};
 pub use welcome::{manage_link_message, markdown_html, welcome_message};

@@ -49,3 +49,32 @@ pub fn personalise(text: &str, html: &str, links: &PersonalLinks<'_>) -> (String
     };
     (fill(text, links.in_text()), fill(html, links.in_html()))
 }
+
+/// The public copy of an HTML body (the archive's): where each reader's
+/// own links went, `public_url` (a page that needs no token) goes, so no
+/// copy a stranger sees ever carries one.
+pub fn public_html(html: &str, public_url: &str) -> String {
+    let links = PersonalLinks {
+        unsubscribe: public_url,
+        manage: public_url,
+    };
+    personalise("", html, &links).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_copy_has_no_sentinel_left() {
+        let html = format!(
+            "<a href=\"{UNSUBSCRIBE_SENTINEL}\">Unsubscribe</a> <a href=\"{MANAGE_SENTINEL}\">Manage</a>"
+        );
+        let out = public_html(&html, "https://h.example/newsletters/daily?a=1&b=2");
+        assert_eq!(
+            out,
+            "<a href=\"https://h.example/newsletters/daily?a=1&amp;b=2\">Unsubscribe</a> \
+             <a href=\"https://h.example/newsletters/daily?a=1&amp;b=2\">Manage</a>"
+        );
+    }
+}

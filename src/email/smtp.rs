@@ -76,6 +76,16 @@ fn parse_url(raw: &str) -> anyhow::Result<Target> {
         Some(p) => Some(Credentials::new(decode(url.username())?, decode(p)?)),
         None => None,
     };
+    if (credentials.is_some() || !url.username().is_empty())
+        && !matches!(tls, Tls::Required | Tls::Wrapper)
+    {
+        anyhow::bail!(
+            "the SMTP URL carries a user and password but no TLS: they would cross the network \
+             in clear text (and a relay that offers no STARTTLS would get them from anyone in \
+             between); add `?tls=required` (STARTTLS, usually port 587) or use `smtps://` \
+             (port 465)"
+        );
+    }
     let path = url.path().trim_matches('/');
     let hello = if path.is_empty() {
         ClientId::default()
@@ -360,6 +370,21 @@ mod tests {
         assert_eq!((t.port, t.tls), (587, Tls::Required));
         assert!(t.credentials.is_some());
         assert_eq!(parse_url("smtps://mail.example").unwrap().port, 465);
+        // Credentials travel only inside TLS.
+        for clear in [
+            "smtp://user:pass@mail.example:587",
+            "smtp://user:pass@mail.example?tls=opportunistic",
+            "smtp://user:pass@mail.example?tls=none",
+            "smtp://user@mail.example",
+        ] {
+            let e = parse_url(clear).err().unwrap().to_string();
+            assert!(
+                e.contains("tls=required") && e.contains("smtps://"),
+                "{clear}: {e}"
+            );
+        }
+        assert!(parse_url("smtps://user:pass@mail.example").is_ok());
+        assert!(parse_url("smtp://user:pass@mail.example?tls=required").is_ok());
         assert_eq!(
             parse_url("smtp://mail.example?tls=opportunistic")
                 .unwrap()

@@ -1,6 +1,11 @@
 //! The news feed editors fill: items they post, and RSS/Atom feeds Herald
 //! polls into items (the polling itself is [`crate::feeds`]).
 
+pub mod atom;
+mod public;
+
+pub use public::{news_atom, news_page, NewsPage, FEED_SIZE, PAGE_SIZE};
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 

@@ -1,6 +1,7 @@
 //! HTTP routes: public pages and forms, the admin API, the web console. No SQL here.
 
 mod admin;
+mod archive;
 pub use error::ApiError;
 pub mod body;
 pub mod client;
@@ -13,6 +14,7 @@ mod health;
 pub mod idempotency;
 mod manage;
 mod metrics;
+mod news;
 pub mod openapi;
 mod pages;
 mod subscriptions;
@@ -155,6 +157,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
         .service(resource(
             "/newsletters/{slug}",
             get_head!(pages::newsletter),
+        ))
+        .service(resource("/news", get_head!(news::page)))
+        .service(resource("/news.atom", get_head!(news::atom_feed)))
+        .service(resource(
+            "/newsletters/{slug}/archive",
+            get_head!(archive::list),
+        ))
+        .service(resource(
+            "/newsletters/{slug}/archive.atom",
+            get_head!(archive::atom_feed),
+        ))
+        .service(resource(
+            "/newsletters/{slug}/archive/{id}",
+            get_head!(archive::show),
         ))
         .service(
             resource(

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
-use super::{confirm, embed, health, manage, metrics, pages, subscriptions, unsubscribe};
+use super::{
+    archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
+};
 
 struct BearerAuth;
 
@@ -73,6 +75,11 @@ impl Modify for UniqueOperationIds {
         pages::index,
         pages::newsletter,
         pages::pending,
+        news::page,
+        news::atom_feed,
+        archive::list,
+        archive::show,
+        archive::atom_feed,
         subscriptions::subscribe,
         subscriptions::preflight,
         embed::script,

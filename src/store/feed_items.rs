@@ -45,6 +45,17 @@ pub struct NewItem {
     pub source: Option<(i64, String)>,
 }
 
+/// An item as the public news feed shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PublishedItem {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    pub summary: String,
+    pub published_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeedItemPage {
     pub items: Vec<FeedItem>,
@@ -153,6 +164,26 @@ impl Store {
             items: self.with_newsletters(rows).await?,
             next,
         })
+    }
+
+    /// Items published by `now`, newest first (by publication, then id):
+    /// `limit` of them after skipping `offset`. An item published later
+    /// (an embargo) stays out until its time.
+    pub async fn published_items(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<PublishedItem>> {
+        Ok(both!(self, p => sqlx::query_as(
+            "SELECT id, title, url, summary, published_at, created_at FROM feed_items \
+             WHERE published_at <= $1 ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(p)
+        .await)?)
     }
 
     pub async fn delete_item(&self, id: i64) -> Result<()> {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_manage;
+mod archive;
 mod console;
 mod delivery;
 mod digests;

@@ -159,3 +159,53 @@ async fn a_token_made_with_the_cli_works_until_revoked() {
     assert!(!out.status.success());
     assert_eq!(app.admin_get("/api/admin/newsletters").await.status(), 200);
 }
+
+/// A relay password never crosses the network in clear: with a user and
+/// password but no TLS, the server refuses to start and says why.
+#[tokio::test]
+async fn smtp_credentials_without_tls_stop_the_start() {
+    let dir = std::env::temp_dir().join(format!("herald-smtp-{}", random_hex(12)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |url: &'static str| {
+        let dir = dir.clone();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+                .arg("serve")
+                .current_dir(&dir)
+                .env(
+                    "HERALD_DATABASE_URL",
+                    format!("sqlite://{}", dir.join("h.db").display()),
+                )
+                .env(
+                    "HERALD_LISTEN",
+                    format!("127.0.0.1:{}", crate::helpers::free_port()),
+                )
+                .env("HERALD_SMTP_URL", url)
+                .env("HERALD_ADMIN_TOKEN", random_hex(40))
+                .env_remove("DATABASE_URL")
+                .kill_on_drop(true)
+                .output()
+                .await
+                .expect("run the herald binary")
+        }
+    };
+    for url in [
+        "smtp://desk:hunter2@127.0.0.1:1",
+        "smtp://desk:hunter2@127.0.0.1:1?tls=opportunistic",
+    ] {
+        let out = tokio::time::timeout(std::time::Duration::from_secs(30), run(url))
+            .await
+            .expect("herald exits instead of serving");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("tls=required") && err.contains("clear text"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("hunter2"),
+            "the password is never printed: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
