@@ -97,13 +97,18 @@ impl SignupOrigins {
         self.listed.iter().any(|o| o.as_str().as_bytes() == header)
     }
 
-    /// Whether a signup carrying this `Origin` header (`None`: none sent,
-    /// as curl and older browsers do) may proceed. Without a list every
-    /// origin may, as before the list existed.
-    pub fn allows_signup_from(&self, header: Option<&[u8]>) -> bool {
-        match header {
+    /// Whether a signup carrying these `Origin` and `Sec-Fetch-Site`
+    /// headers may proceed. Without a list every origin may, as before the
+    /// list existed. No `Origin` (curl, older browsers) may. `Origin: null`
+    /// is what a browser sends for a form on a page whose referrer policy
+    /// is `no-referrer`, which Herald's own pages have: it may only when
+    /// the browser says the form was on this very origin
+    /// (`Sec-Fetch-Site: same-origin`), or says nothing (too old to).
+    pub fn allows_signup_from(&self, origin: Option<&[u8]>, fetch_site: Option<&[u8]>) -> bool {
+        match origin {
             None => true,
             Some(_) if self.listed.is_empty() => true,
+            Some(b"null") => matches!(fetch_site, None | Some(b"same-origin")),
             Some(h) => self.own.as_str().as_bytes() == h || self.is_listed(h),
         }
     }
@@ -201,14 +206,19 @@ mod tests {
     #[test]
     fn signups_from_listed_own_or_no_origin() {
         let s = origins();
-        assert!(s.allows_signup_from(None));
-        assert!(s.allows_signup_from(Some(b"https://news.example")));
-        assert!(s.allows_signup_from(Some(b"http://127.0.0.1:8080")));
-        assert!(!s.allows_signup_from(Some(b"https://evil.example")));
-        assert!(!s.allows_signup_from(Some(b"null")));
+        let cross = Some(&b"cross-site"[..]);
+        assert!(s.allows_signup_from(None, None));
+        assert!(s.allows_signup_from(Some(b"https://news.example"), cross));
+        assert!(s.allows_signup_from(Some(b"http://127.0.0.1:8080"), Some(b"same-origin")));
+        assert!(!s.allows_signup_from(Some(b"https://evil.example"), cross));
+        assert!(!s.allows_signup_from(Some(b"https://evil.example"), Some(b"same-origin")));
+        assert!(!s.allows_signup_from(Some(b"null"), cross));
+        assert!(!s.allows_signup_from(Some(b"null"), Some(b"same-site")));
+        assert!(s.allows_signup_from(Some(b"null"), Some(b"same-origin")));
+        assert!(s.allows_signup_from(Some(b"null"), None));
         assert!(!s.is_listed(b"http://127.0.0.1:8080"));
         let open = SignupOrigins::new(Origin::parse("http://h.example").unwrap(), vec![]);
-        assert!(open.allows_signup_from(Some(b"https://anyone.example")));
+        assert!(open.allows_signup_from(Some(b"https://anyone.example"), cross));
     }
 
     /// Whatever the input, an accepted `return_to` starts with an allowed

@@ -205,7 +205,8 @@ pub async fn subscribe(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let origin = req.headers().get(header::ORIGIN).map(|v| v.as_bytes());
-    if !state.origins.allows_signup_from(origin) {
+    let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
+    if !state.origins.allows_signup_from(origin, fetch_site) {
         return foreign_origin(&state, body::kind(&req));
     }
     let kind = match body::kind(&req) {

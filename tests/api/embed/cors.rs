@@ -242,3 +242,58 @@ async fn the_preflight_is_documented() {
         );
     }
 }
+
+/// Herald's own pages have `Referrer-Policy: no-referrer`, so a browser
+/// posts their forms with `Origin: null`; `Sec-Fetch-Site` tells them from
+/// another site's no-referrer page.
+#[tokio::test]
+async fn an_opaque_origin_is_judged_by_sec_fetch_site() {
+    let app = news_app().await;
+    let send = |site: Option<&'static str>, email: String| {
+        let mut req = app
+            .client
+            .post(app.url("/subscriptions"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Origin", "null")
+            .body(form(&[("email", &email), ("newsletter", "daily")]));
+        if let Some(s) = site {
+            req = req.header("Sec-Fetch-Site", s);
+        }
+        req.send()
+    };
+    let own = unique_email();
+    assert_eq!(
+        send(Some("same-origin"), own.clone())
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let old_browser = unique_email();
+    assert_eq!(send(None, old_browser.clone()).await.unwrap().status(), 303);
+    let (cross, same_site) = (unique_email(), unique_email());
+    assert_eq!(
+        send(Some("cross-site"), cross.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(Some("same-site"), same_site.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.status_of("daily", &own).await.as_deref(),
+        Some("pending")
+    );
+    assert_eq!(
+        app.status_of("daily", &old_browser).await.as_deref(),
+        Some("pending")
+    );
+    assert_eq!(app.status_of("daily", &cross).await, None);
+    assert_eq!(app.status_of("daily", &same_site).await, None);
+}

@@ -30,7 +30,8 @@ fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
-/// A POST to `/subscriptions` with an optional `Origin` header.
+/// A POST to `/subscriptions` with an optional `Origin` header, and the
+/// `Sec-Fetch-Site` a browser would send with it.
 async fn post(
     app: &TestApp,
     origin: Option<&str>,
@@ -43,7 +44,12 @@ async fn post(
         .header("Content-Type", content_type)
         .body(body);
     if let Some(o) = origin {
-        req = req.header("Origin", o);
+        let site = if o == app.address {
+            "same-origin"
+        } else {
+            "cross-site"
+        };
+        req = req.header("Origin", o).header("Sec-Fetch-Site", site);
     }
     req.send().await.unwrap()
 }
