@@ -181,12 +181,13 @@ impl Application {
         let headers_config = config.clone();
         let app = Arc::new(App::new(config, store.clone(), wake).await?);
         tokio::spawn(crate::schedule::run(app.clone(), stop_rx.clone()));
-        let state = web::Data::new(AppState::new(app));
+        let state = web::Data::new(AppState::new(app)?);
+        let origins = state.config.allowed_origins.clone();
         let server = HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(state.clone())
                 .wrap(routes::default_headers(&headers_config))
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, &origins))
         })
         .shutdown_timeout(30)
         .listen(listener)?

@@ -64,6 +64,7 @@ pending-title = Check your email
 pending-heading = Successfully subscribed
 pending-body = Thank you for signing up for this newsletter. We've sent you a confirmation email. Please open it and click the link to confirm your subscription.
 pending-hint = The link expires after a while, so please confirm soon. If the email doesn't arrive within a few minutes, check your spam or junk folder.
+embed-invalid = Please, enter correct email address
 embed-success-title = Successfully subscribed
 embed-success-body = Thank you for signing up for this newsletter. We've sent you a confirmation email.
 embed-too-many = { $seconds ->

@@ -14,6 +14,8 @@ use ipnet::IpNet;
 use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::{parse_origins, Origin, SignupOrigins};
+
 pub use parse::{parse_bool, parse_duration, parse_rate, parse_size};
 use parse::{parse_dkim, parse_proxies, parse_site, parse_toml, quoted_name};
 
@@ -56,6 +58,7 @@ pub const KEYS: &[&str] = &[
     "workers",
     "timezone",
     "schedule_grace",
+    "allowed_origins",
     "site_name",
     "site_url",
     "logo_url",
@@ -154,6 +157,10 @@ pub struct Config {
     /// A slot missed (the server was down) by less than this still runs,
     /// once; older ones are recorded as missed.
     pub schedule_grace: Duration,
+    /// The news sites (`scheme://host[:port]`) whose pages may embed the
+    /// signup form: they get CORS headers, may be `return_to` targets, and
+    /// once any is listed, signups from other sites are refused.
+    pub allowed_origins: Vec<Origin>,
     pub site: Site,
     /// The language of pages and emails whose newsletter names none.
     pub language: crate::domain::Language,
@@ -280,6 +287,8 @@ impl Config {
             timezone: crate::domain::parse_zone(get("timezone").unwrap_or("UTC"))
                 .context("invalid `timezone`")?,
             schedule_grace: dur("schedule_grace", "1h")?,
+            allowed_origins: parse_origins(get("allowed_origins").unwrap_or(""))
+                .map_err(|e| anyhow::anyhow!("invalid `allowed_origins`: {e}"))?,
             language: crate::domain::Language::parse(get("language").unwrap_or("en"))
                 .map_err(|r| anyhow::anyhow!("invalid `language`: {}", r.message))?,
             site,
@@ -289,6 +298,15 @@ impl Config {
     /// The database URL with any password hidden, for log lines.
     pub fn database_url_redacted(&self) -> String {
         redact_url(self.database_url.expose_secret())
+    }
+
+    /// Herald's own origin (its base URL's) and the listed news sites.
+    pub fn signup_origins(&self) -> SignupOrigins {
+        let own = url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| Origin::of(&u))
+            .expect("base_url was checked when the configuration was built");
+        SignupOrigins::new(own, self.allowed_origins.clone())
     }
 
     pub fn is_postgres(&self) -> bool {

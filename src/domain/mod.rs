@@ -7,6 +7,7 @@ mod language;
 mod links;
 mod name;
 mod news;
+mod origin;
 mod schedule;
 mod slug;
 mod status;
@@ -21,6 +22,7 @@ pub use language::Language;
 pub use links::SubscriberLinks;
 pub use name::SubscriberName;
 pub use news::{poll_interval, FeedUrl, NewsItem};
+pub use origin::{parse_origins, Origin, SignupOrigins};
 pub use schedule::{parse_zone, Schedule};
 pub use slug::NewsletterSlug;
 pub use status::{

@@ -135,6 +135,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/digest.html"),
     ),
     (
+        "admin/snippet.html",
+        include_str!("../../templates/admin/snippet.html"),
+    ),
+    (
         "email/confirm/subject.txt",
         include_str!("../../templates/email/confirm/subject.txt"),
     ),
@@ -158,4 +162,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "email/digest/body.html",
         include_str!("../../templates/email/digest/body.html"),
     ),
+    // Not an email: the news sites' signup script, served as /embed.js.
+    ("embed.js", include_str!("../../templates/embed.js")),
 ];

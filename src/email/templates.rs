@@ -79,7 +79,8 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
-/// Shared, cheap to clone. Autoescaping is on for `.html` files.
+/// Shared, cheap to clone. Autoescaping is on for `.html` files; `.js`
+/// files write every `{{ value }}` as a JSON literal.
 #[derive(Clone)]
 pub struct Templates {
     env: Arc<Environment<'static>>,

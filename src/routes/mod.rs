@@ -7,6 +7,8 @@ pub mod body;
 pub mod client;
 mod confirm;
 pub mod console;
+pub mod cors;
+pub mod embed;
 pub mod error;
 mod health;
 pub mod idempotency;
@@ -18,12 +20,13 @@ mod pages;
 mod subscriptions;
 mod unsubscribe;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::dev::Service;
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::domain::Language;
+use crate::domain::{Language, Origin, SignupOrigins};
 use client::RateLimiter;
 
 /// Everything a handler needs, shared by all workers of the HTTP server:
@@ -36,6 +39,10 @@ pub struct AppState {
     pub failures: RateLimiter,
     /// The web console's sign-in limits.
     pub console: console::ConsoleState,
+    /// Herald's own origin and the news sites allowed to embed its form.
+    pub origins: SignupOrigins,
+    /// `/embed.js`, rendered once.
+    pub embed: embed::EmbedScript,
 }
 
 impl std::ops::Deref for AppState {
@@ -46,13 +53,16 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(app: std::sync::Arc<App>) -> Self {
-        AppState {
+    /// Fails when `/embed.js` doesn't render (a broken override).
+    pub fn new(app: std::sync::Arc<App>) -> anyhow::Result<Self> {
+        Ok(AppState {
             limiter: RateLimiter::new(app.config.signup_rate),
             failures: RateLimiter::new(app.config.auth_failure_rate),
             console: Default::default(),
+            origins: app.config.signup_origins(),
+            embed: embed::EmbedScript::render(&app.templates)?,
             app,
-        }
+        })
     }
 
     /// An HTML page; a template failure becomes a logged, opaque 500.
@@ -159,7 +169,8 @@ async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     )
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route; `origins` are the news sites that get CORS on `/subscriptions`.
+pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
     cfg.service(resource("/health", get_head!(health::health)))
         .service(resource("/", get_head!(pages::index)))
         .service(resource(
@@ -180,10 +191,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/newsletters/{slug}/archive/{id}",
             get_head!(archive::show),
         ))
-        .service(resource(
-            "/subscriptions",
-            vec![("POST", web::post().to(subscriptions::subscribe))],
-        ))
+        .service(
+            resource(
+                "/subscriptions",
+                vec![
+                    ("POST", web::post().to(subscriptions::subscribe)),
+                    (
+                        "OPTIONS",
+                        web::route()
+                            .method(Method::OPTIONS)
+                            .to(subscriptions::preflight),
+                    ),
+                ],
+            )
+            .wrap(cors::signup_cors(origins))
+            .wrap_fn(|req, srv| {
+                let method = req.method().clone();
+                let answer = srv.call(req);
+                async move { Ok(cors::finish(answer.await?, &method)) }
+            }),
+        )
+        .service(resource("/embed.js", get_head!(embed::script)))
         .service(resource(
             "/subscriptions/pending",
             get_head!(pages::pending),

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
-use super::{archive, confirm, health, manage, metrics, news, pages, subscriptions, unsubscribe};
+use super::{
+    archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
+};
 
 struct BearerAuth;
 
@@ -39,6 +41,7 @@ impl Modify for UniqueOperationIds {
                         ("patch", &mut item.patch),
                         ("delete", &mut item.delete),
                         ("head", &mut item.head),
+                        ("options", &mut item.options),
                     ] {
                         if let Some(op) = op {
                             f(path, method, op);
@@ -78,6 +81,8 @@ impl Modify for UniqueOperationIds {
         archive::show,
         archive::atom_feed,
         subscriptions::subscribe,
+        subscriptions::preflight,
+        embed::script,
         confirm::show,
         confirm::confirm,
         unsubscribe::show,

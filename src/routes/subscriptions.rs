@@ -24,6 +24,8 @@ struct Signup {
     website: Option<String>,
     /// Which of our pages held the form (`index`), to show it again on error.
     page: Option<String>,
+    /// Where a form signup sends the reader back to, if it is allowed.
+    return_to: Option<String>,
 }
 
 /// A JSON signup.
@@ -53,6 +55,11 @@ pub struct FormSignup {
     website: Option<String>,
     /// `index` when the form sat on the index page.
     page: Option<String>,
+    /// An absolute URL on Herald's own origin or one in
+    /// `HERALD_ALLOWED_ORIGINS` (the news site's page that holds the form):
+    /// a successful signup answers 303 to it with `herald=pending` added.
+    /// Any other value is ignored. JSON signups ignore it too.
+    return_to: Option<String>,
 }
 
 /// The answer to an accepted JSON signup.
@@ -72,6 +79,7 @@ fn from_form(fields: Vec<(String, String)>) -> Result<Signup, ApiError> {
             "newsletter" | "newsletters" => s.newsletters.push(v),
             "website" => s.website = Some(v),
             "page" => s.page = Some(v),
+            "return_to" => s.return_to = Some(v),
             _ => {}
         }
     }
@@ -89,17 +97,27 @@ fn from_json(bytes: &[u8]) -> Result<Signup, ApiError> {
         newsletters,
         website: j.website,
         page: None,
+        return_to: None,
     })
 }
 
 /// The answer to every accepted signup (also a honeypot hit). A form's
-/// reader lands on the "check your inbox" page in the newsletter's
-/// language.
+/// reader goes back to the allowed `return_to`, or else lands on the
+/// "check your inbox" page in the newsletter's language.
 async fn accepted(state: &AppState, kind: Kind, signup: &Signup) -> Result<HttpResponse, ApiError> {
     if kind == Kind::Json {
         return Ok(HttpResponse::Accepted().json(Accepted {
             status: "pending".to_string(),
         }));
+    }
+    if let Some(back) = signup
+        .return_to
+        .as_deref()
+        .and_then(|r| state.origins.return_url(r))
+    {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, back))
+            .finish());
     }
     let lang = signup_lang(state, signup).await?;
     let location = if lang == state.config.language {
@@ -120,6 +138,48 @@ async fn signup_lang(state: &AppState, signup: &Signup) -> Result<Language, ApiE
     })
 }
 
+/// 403 for a signup from a site that isn't Herald's own nor listed in
+/// `HERALD_ALLOWED_ORIGINS` (only once that list is set): JSON, or a page
+/// for a form.
+fn foreign_origin(state: &AppState, kind: Option<Kind>) -> Result<HttpResponse, ApiError> {
+    if kind == Some(Kind::Form) {
+        return Ok(state.error_page(
+            StatusCode::FORBIDDEN,
+            "error-origin",
+            Some(("/", "see-all-newsletters")),
+        ));
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+        "this site may not sign readers up here (it is not in HERALD_ALLOWED_ORIGINS)",
+    ))
+}
+
+#[utoipa::path(options, path = "/subscriptions", tag = "public",
+    params(
+        ("Origin" = Option<String>, Header, description = "The page's origin; a preflight from one listed in HERALD_ALLOWED_ORIGINS is allowed"),
+        ("Access-Control-Request-Method" = Option<String>, Header, description = "`POST` in a CORS preflight"),
+        ("Access-Control-Request-Headers" = Option<String>, Header, description = "At most `content-type`"),
+    ),
+    responses(
+        (status = 204, description = "A CORS preflight from a listed origin (or a plain OPTIONS without `Access-Control-Request-Method`, answered with `Allow` and, for a listed origin, `Access-Control-Allow-Origin`). No credentials header.",
+            headers(
+                ("Access-Control-Allow-Origin" = String, description = "The requesting origin, when it is listed"),
+                ("Access-Control-Allow-Methods" = String, description = "POST (preflight)"),
+                ("Access-Control-Allow-Headers" = String, description = "content-type (preflight)"),
+                ("Vary" = String, description = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+                ("Allow" = String, description = "POST, OPTIONS (plain OPTIONS)"),
+            )),
+        (status = 400, description = "A preflight without `Origin`, or asking for another method or other headers: no CORS headers", body = ErrorBody),
+        (status = 403, description = "A preflight from an origin not in HERALD_ALLOWED_ORIGINS: no CORS headers", body = ErrorBody),
+    ))]
+pub async fn preflight() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::ALLOW, "POST, OPTIONS"))
+        .finish()
+}
+
 #[utoipa::path(post, path = "/subscriptions", tag = "public",
     request_body(content(
         (JsonSignup = "application/json"),
@@ -127,9 +187,11 @@ async fn signup_lang(state: &AppState, signup: &Signup) -> Result<Language, ApiE
     )),
     responses(
         (status = 202, description = "Accepted (JSON): a confirmation email is on its way if one is due", body = Accepted),
-        (status = 303, description = "Accepted (form): see the pending page",
-            headers(("Location" = String, description = "/subscriptions/pending"))),
+        (status = 303, description = "Accepted (form): see the pending page, or go back to an allowed `return_to`",
+            headers(("Location" = String, description = "/subscriptions/pending, or `return_to` with `herald=pending` added to its query"))),
         (status = 400, description = "The body doesn't parse or lacks `email`", body = ErrorBody),
+        (status = 403, description = "`HERALD_ALLOWED_ORIGINS` is set and the `Origin` header is neither Herald's own nor listed; nothing is written (a form gets a page)",
+            content((ErrorBody = "application/json"), (String = "text/html"))),
         (status = 413, description = "The body is over 16 KiB", body = ErrorBody),
         (status = 415, description = "Neither a form nor JSON", body = ErrorBody),
         (status = 422, description = "A refused value: \"Please, enter correct email address\" (a form gets its page again)",
@@ -142,6 +204,11 @@ pub async fn subscribe(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let origin = req.headers().get(header::ORIGIN).map(|v| v.as_bytes());
+    let fetch_site = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
+    if !state.origins.allows_signup_from(origin, fetch_site) {
+        return foreign_origin(&state, body::kind(&req));
+    }
     let kind = match body::kind(&req) {
         Some(k @ (Kind::Form | Kind::Json)) => k,
         _ => {

@@ -8,6 +8,7 @@ mod console;
 mod delivery;
 mod digests;
 mod dkim_metrics;
+mod embed;
 mod fake_smtp;
 mod feeds;
 mod helpers;

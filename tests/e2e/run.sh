@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Browser end-to-end test of the admin console: a real `herald serve` (debug
-# build, fresh SQLite database, mail to the SMTP capture server) driven by
-# Debian's Chromium through playwright-core. Screenshots land in
-# tests/e2e/screenshots/. Exits non-zero on any failure.
+# Browser end-to-end tests: the admin console (console.mjs) and the signup
+# form embedded in a news article on another origin (embed.mjs), against a
+# real `herald serve` (debug build, fresh SQLite database, mail to the SMTP
+# capture server), driven by Debian's Chromium through playwright-core.
+# Screenshots land in tests/e2e/screenshots/. Exits non-zero on any failure.
 #
 #   bash tests/e2e/run.sh
+#   E2E_TESTS=embed bash tests/e2e/run.sh    # one of them
 #
 # Uses TEST_SMTP_URL / TEST_MAILDEV_URL when set (as .ci/run does), else
 # maildev on 127.0.0.1:1025/1080, started here if nothing answers.
@@ -60,8 +62,16 @@ if ! curl -fs -o /dev/null --max-time 5 "$MAILDEV_URL/healthz"; then
   done
 fi
 
-PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+PORT="$(free_port)"
+# embed.mjs serves its article from ARTICLE_PORT (an allowed origin) and from
+# OTHER_PORT (not allowed).
+ARTICLE_PORT="$(free_port)"
+OTHER_PORT="$(free_port)"
 export HERALD_LISTEN="127.0.0.1:${PORT}" \
+  HERALD_ALLOWED_ORIGINS="http://127.0.0.1:${ARTICLE_PORT}" \
   HERALD_BASE_URL="http://127.0.0.1:${PORT}" \
   HERALD_DATABASE_URL="sqlite://${WORK}/herald.db" \
   HERALD_SMTP_URL="$SMTP_URL" \
@@ -88,10 +98,12 @@ for _ in $(seq 1 60); do
 done
 
 status=0
-HERALD_URL="http://127.0.0.1:${PORT}" MAILDEV_URL="$MAILDEV_URL" \
+export HERALD_URL="http://127.0.0.1:${PORT}" MAILDEV_URL="$MAILDEV_URL" \
   ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  SCREENSHOTS="$E2E_DIR/screenshots" \
-  node "$E2E_DIR/console.mjs" || status=$?
+  SCREENSHOTS="$E2E_DIR/screenshots" ARTICLE_PORT OTHER_PORT
+for t in ${E2E_TESTS:-console embed}; do
+  node "$E2E_DIR/$t.mjs" || status=$?
+done
 if [ "$status" -ne 0 ]; then
   echo "e2e: herald's log:" >&2
   grep -v "^admin token" "$WORK/herald.log" | tail -n 50 >&2

@@ -123,19 +123,19 @@ pub async fn create(
     }
 }
 
-/// The HTML another site pastes to show this newsletter's signup form.
-fn embed_snippet(base_url: &str, n: &Newsletter) -> String {
-    let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).to_string();
-    format!(
-        "<form method=\"post\" action=\"{base}/subscriptions\">\n  \
-         <input type=\"hidden\" name=\"newsletter\" value=\"{slug}\">\n  \
-         <label for=\"herald-email-{slug}\">Subscribe to {name}</label>\n  \
-         <input type=\"email\" id=\"herald-email-{slug}\" name=\"email\" required autocomplete=\"email\">\n  \
-         <button type=\"submit\">Subscribe</button>\n</form>",
-        base = attr(base_url),
-        slug = attr(&n.slug),
-        name = html_escape::encode_text(&n.name),
-    )
+/// The HTML another site pastes to show this newsletter's signup form:
+/// the form that works without script, and `/embed.js` pinned by its hash.
+fn embed_snippet(state: &AppState, n: &Newsletter) -> anyhow::Result<String> {
+    let html = state.templates.render(
+        "admin/snippet.html",
+        json!({
+            "base_url": state.config.base_url,
+            "newsletter": { "slug": n.slug, "name": n.name },
+            "integrity": state.embed.integrity(),
+            "lang": n.lang(state.config.language).code(),
+        }),
+    )?;
+    Ok(html.trim_end().to_string())
 }
 
 /// Which form on the page a refusal belongs to.
@@ -187,7 +187,7 @@ async fn edit_page(
         json!({
             "newsletter": n,
             "counts": counts,
-            "snippet": embed_snippet(&state.config.base_url, &n),
+            "snippet": embed_snippet(state, &n).map_err(ConsoleError::Internal)?,
             "error": error,
             "schedule_error": schedule_error,
             "zone": zone.name(),

@@ -255,10 +255,13 @@ async fn a_newsletter_is_edited_and_archived_and_its_embed_snippet_is_escaped() 
     // The snippet is shown as text: escaped once for the page, so that what
     // an admin copies is itself well-escaped HTML.
     assert!(
-        html.contains("&lt;form method=&quot;post&quot; action=&quot;http://127.0.0.1"),
+        html.contains("&lt;form data-herald lang=&quot;en&quot;")
+            && html.contains("method=&quot;post&quot; action=&quot;http://127.0.0.1"),
         "{html}"
     );
-    assert!(html.contains("Subscribe to Daily &quot;quotes&quot; &amp;amp; &amp;lt;tags&amp;gt;"));
+    assert!(html.contains(
+        "aria-label=&quot;Daily &amp;quot;quotes&amp;quot; &amp;amp; &amp;lt;tags&amp;gt;&quot;"
+    ));
 
     let r = post(
         &app,
