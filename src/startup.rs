@@ -190,6 +190,10 @@ impl Application {
                 .configure(|cfg| routes::configure(cfg, &origins))
         })
         .shutdown_timeout(30)
+        // A request's head must arrive within 10 s, an idle keep-alive
+        // connection is closed after 15 s (bodies: `HERALD_BODY_TIMEOUT`).
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .keep_alive(std::time::Duration::from_secs(15))
         .listen(listener)?
         .run();
         tracing::info!(port, "listening");

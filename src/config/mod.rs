@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "resend_cooldown",
     "signup_rate",
     "auth_failure_rate",
+    "body_timeout",
     "trusted_proxies",
     "retry_for",
     "templates_dir",
@@ -115,6 +116,8 @@ pub struct Config {
     /// Wrong admin tokens and unknown confirm/unsubscribe links per client
     /// IP; past it, 429. `None` turns it off.
     pub auth_failure_rate: Option<Rate>,
+    /// A request body must arrive within this long (408 after).
+    pub body_timeout: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub retry_for: Duration,
     pub templates_dir: Option<PathBuf>,
@@ -248,6 +251,7 @@ impl Config {
                 .context("invalid `signup_rate`")?,
             auth_failure_rate: parse_rate(get("auth_failure_rate").unwrap_or("30/min"))
                 .context("invalid `auth_failure_rate`")?,
+            body_timeout: dur("body_timeout", "30s")?,
             trusted_proxies,
             retry_for: dur("retry_for", "48h")?,
             templates_dir: get("templates_dir").map(PathBuf::from),

@@ -67,15 +67,32 @@ pub async fn read(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large(limit));
+    // A client that trickles its body in is cut off: it would hold a
+    // connection and a buffer for as long as it likes.
+    let deadline = req
+        .app_data::<web::Data<super::AppState>>()
+        .map_or(std::time::Duration::from_secs(30), |s| {
+            s.config.body_timeout
+        });
+    let reading = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(deadline, reading).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the body took too long to arrive",
+        )
+    })?
 }
 
 /// Form fields in order; repeated names stay repeated. Strict: a broken

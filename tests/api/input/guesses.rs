@@ -108,3 +108,33 @@ async fn a_client_that_keeps_guessing_gets_429() {
     let r = app.admin_get("/api/admin/newsletters").await;
     assert_eq!(r.status(), 429);
 }
+
+/// A body that trickles in is cut off with 408 rather than holding the
+/// connection for as long as the client likes.
+#[tokio::test]
+async fn a_body_that_trickles_in_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(&[("body_timeout", "1s")]).await;
+    app.add_newsletter("daily", "Daily").await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /subscriptions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n{{\"email\":"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut answer))
+        .await
+        .expect("an answer, not a held connection")
+        .unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(crate::helpers::subscribers(&app, "daily").await.is_empty());
+}
