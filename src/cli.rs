@@ -296,38 +296,20 @@ async fn admin_add(config: &Config, email: &str) -> anyhow::Result<()> {
 }
 
 /// The first line of stdin when it is piped; otherwise a prompt, twice,
-/// with the terminal's echo off (through `stty`, to need no extra crate).
+/// with the terminal's echo off (rpassword, which restores the terminal
+/// even when reading fails).
 fn read_password() -> anyhow::Result<String> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::{BufRead, IsTerminal};
 
     let stdin = std::io::stdin();
-    let line = |prompt: &str| -> anyhow::Result<String> {
-        let mut err = std::io::stderr();
-        write!(err, "{prompt}")?;
-        err.flush()?;
-        let mut buf = String::new();
-        stdin.lock().read_line(&mut buf)?;
-        Ok(buf.trim_end_matches(['\n', '\r']).to_string())
-    };
     if !stdin.is_terminal() {
         let mut buf = String::new();
         stdin.lock().read_line(&mut buf)?;
         return Ok(buf.trim_end_matches(['\n', '\r']).to_string());
     }
-    let stty = |arg: &str| {
-        let _ = std::process::Command::new("stty")
-            .arg(arg)
-            .stdin(std::process::Stdio::inherit())
-            .status();
-    };
-    stty("-echo");
-    let first = line("Password: ");
-    eprintln!();
-    let second = first.is_ok().then(|| line("Again: "));
-    eprintln!();
-    stty("echo");
-    let first = first?;
-    if second.transpose()?.as_deref() != Some(first.as_str()) {
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Again: ")?;
+    if first != second {
         anyhow::bail!("the two passwords differ");
     }
     Ok(first)

@@ -6,6 +6,7 @@ mod auth;
 mod digests;
 mod flood;
 mod pages;
+mod prompt;
 mod schedule;
 mod sends;
 mod subscribers;
