@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "signup_rate",
     "auth_failure_rate",
     "body_timeout",
+    "console_idle",
     "trusted_proxies",
     "retry_for",
     "templates_dir",
@@ -118,6 +119,8 @@ pub struct Config {
     pub auth_failure_rate: Option<Rate>,
     /// A request body must arrive within this long (408 after).
     pub body_timeout: Duration,
+    /// A console session unused this long ends.
+    pub console_idle: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub retry_for: Duration,
     pub templates_dir: Option<PathBuf>,
@@ -252,6 +255,7 @@ impl Config {
             auth_failure_rate: parse_rate(get("auth_failure_rate").unwrap_or("30/min"))
                 .context("invalid `auth_failure_rate`")?,
             body_timeout: dur("body_timeout", "30s")?,
+            console_idle: dur("console_idle", "30m")?,
             trusted_proxies,
             retry_for: dur("retry_for", "48h")?,
             templates_dir: get("templates_dir").map(PathBuf::from),

@@ -99,8 +99,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO admin_sessions (token_hash, user_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO admin_sessions (token_hash, user_id, created_at, expires_at, last_seen_at) \
+                 VALUES ($1, $2, $3, $4, $3)",
             )
             .bind(token_hash)
             .bind(user_id)
@@ -114,22 +114,55 @@ impl Store {
         })
     }
 
-    /// The user behind a live session; `NotFound` for an unknown or expired one.
+    /// The user behind a live session, used within `idle`; `NotFound` for
+    /// an unknown, expired or idle one. Marks the use (at most once a
+    /// minute, or a quarter of `idle`, to spare the writer).
     pub async fn admin_session_user(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
+        idle: chrono::Duration,
     ) -> Result<AdminUser> {
-        both!(self, p => sqlx::query_as(
-            "SELECT u.id, u.email, u.password_hash FROM admin_sessions s \
+        let found: Option<(i64, String, String, Option<DateTime<Utc>>)> = both!(self, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.password_hash, s.last_seen_at FROM admin_sessions s \
              JOIN admin_users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(p)
-        .await)?
-        .ok_or(Error::NotFound)
+        .await)?;
+        let (id, email, password_hash, seen) = found.ok_or(Error::NotFound)?;
+        let seen = seen.unwrap_or(now);
+        if now - seen > idle {
+            return Err(Error::NotFound);
+        }
+        if now - seen >= (idle / 4).min(chrono::Duration::minutes(1)) {
+            writing!(self, p => sqlx::query(
+                "UPDATE admin_sessions SET last_seen_at = $1 WHERE token_hash = $2",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        }
+        Ok(AdminUser {
+            id,
+            email,
+            password_hash,
+        })
+    }
+
+    /// Ends every session of one user ("sign out everywhere").
+    pub async fn delete_admin_sessions_of(&self, user_id: i64) -> Result<u64> {
+        Ok(
+            writing!(self, p => sqlx::query("DELETE FROM admin_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?,
+        )
     }
 
     /// Ends one session (sign-out); ending an unknown one is not an error.

@@ -33,7 +33,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if let Some(raw) = session::cookie_value(&req) {
         if state
             .store
-            .admin_session_user(&token::hash(&raw), Utc::now())
+            .admin_session_user(&token::hash(&raw), Utc::now(), session::idle(&state))
             .await
             .is_ok()
         {
@@ -107,6 +107,25 @@ pub async fn sign_in(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin"))
         .insert_header((header::SET_COOKIE, session::set_cookie(&state, &raw)))
+        .finish())
+}
+
+/// Ends every session of this admin, in every browser, and clears the cookie.
+pub async fn sign_out_everywhere(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse> {
+    csrf::form(&req, payload, &state, &session).await?;
+    let ended = state
+        .store
+        .delete_admin_sessions_of(session.user.id)
+        .await?;
+    tracing::info!(admin = %session.user.email, ended, "console: signed out everywhere");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/sign-in"))
+        .insert_header((header::SET_COOKIE, session::clear_cookie(&state)))
         .finish())
 }
 

@@ -235,6 +235,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/sign-out",
                 vec![("POST", web::post().to(auth::sign_out))],
             ))
+            .service(resource(
+                "/sign-out-everywhere",
+                vec![("POST", web::post().to(auth::sign_out_everywhere))],
+            ))
             .configure(newsletters::routes)
             .configure(subscribers::routes)
             .configure(feeds::routes)

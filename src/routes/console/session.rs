@@ -24,6 +24,11 @@ pub fn ttl() -> chrono::Duration {
     chrono::Duration::hours(12)
 }
 
+/// A session unused this long ends (`HERALD_CONSOLE_IDLE`).
+pub fn idle(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.config.console_idle).unwrap_or(chrono::Duration::hours(1))
+}
+
 /// A signed-in admin, from a live session cookie.
 pub struct Session {
     pub user: AdminUser,
@@ -91,7 +96,7 @@ impl FromRequest for Session {
             let token_hash = token::hash(&raw);
             match state
                 .store
-                .admin_session_user(&token_hash, Utc::now())
+                .admin_session_user(&token_hash, Utc::now(), idle(&state))
                 .await
             {
                 Ok(user) => Ok(Session {

@@ -9,6 +9,7 @@ mod pages;
 mod prompt;
 mod schedule;
 mod sends;
+mod sessions;
 mod subscribers;
 
 use herald::admins::password;

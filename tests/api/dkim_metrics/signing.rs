@@ -250,7 +250,10 @@ async fn a_dkim_setup_that_cannot_sign_stops_the_start() {
         .env("HERALD_DATABASE_URL", &db.url)
         .env("HERALD_LISTEN", "127.0.0.1:0")
         .env("HERALD_OUTBOX_DIR", dir.join("outbox"))
-        .env("HERALD_ADMIN_TOKEN", "not-used-here")
+        .env(
+            "HERALD_ADMIN_TOKEN",
+            "not-used-here-but-long-enough-to-be-a-token",
+        )
         .env("HERALD_DKIM_DOMAIN", DOMAIN)
         .env("HERALD_DKIM_SELECTOR", "s1")
         .env("HERALD_DKIM_KEY_FILE", &garbage)
