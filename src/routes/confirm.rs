@@ -51,6 +51,11 @@ fn unknown(state: &AppState) -> HttpResponse {
     )
 }
 
+/// A link used before: nothing to do, and the address isn't shown again.
+fn used(state: &AppState) -> HttpResponse {
+    state.error_page(StatusCode::OK, "error-confirm-used", None)
+}
+
 fn expired(state: &AppState) -> HttpResponse {
     state.error_page(
         StatusCode::GONE,
@@ -62,7 +67,7 @@ fn expired(state: &AppState) -> HttpResponse {
 #[utoipa::path(get, path = "/subscriptions/confirm", tag = "public",
     params(("token" = Option<String>, Query, description = "The token from the email")),
     responses(
-        (status = 200, description = "A page listing what would be confirmed, with a button that POSTs", content_type = "text/html", body = String),
+        (status = 200, description = "A page listing what would be confirmed, with a button that POSTs (or, for a link used before, a page that says so)", content_type = "text/html", body = String),
         (status = 400, description = "No token", content_type = "text/html", body = String),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
         (status = 429, description = "Too many unknown or expired links from this client lately", body = ErrorBody,
@@ -83,6 +88,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             state.count_failure(&req);
             expired(&state)
         }
+        TokenState::Used => used(&state),
         TokenState::Valid { email, pending } => {
             let newsletters: Vec<_> = pending
                 .iter()
@@ -115,7 +121,7 @@ pub struct ConfirmForm {
     params(("token" = Option<String>, Query, description = "The token (or send it in the form)")),
     request_body(content = ConfirmForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "Confirmed (idempotent)", content_type = "text/html", body = String),
+        (status = 200, description = "Confirmed; a link used before answers 200 and confirms nothing more", content_type = "text/html", body = String),
         (status = 400, description = "No token, or a body that doesn't parse",
             content((String = "text/html"), (ErrorBody = "application/json"))),
         (status = 404, description = "Unknown token", content_type = "text/html", body = String),
@@ -163,6 +169,7 @@ pub async fn confirm(
                 state.count_failure(&req);
                 expired(&state)
             }
+            ConfirmOutcome::Used => used(&state),
             ConfirmOutcome::Confirmed(subs) => {
                 let newsletters = Confirmed::list(&state, &subs);
                 // The confirm page says which language it was in.

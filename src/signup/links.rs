@@ -27,7 +27,8 @@ pub struct Confirmed {
 }
 
 /// Confirms the token's pending subscriptions (only those in `only`, when
-/// given); idempotent. Each newsletter's welcome, if it has one, is
+/// given). The first confirm that changes something uses the link up;
+/// after that it answers `Used` and confirms nothing. Each newsletter's welcome, if it has one, is
 /// rendered first and queued in the same transaction, for the
 /// subscriptions this call confirms.
 pub async fn confirm(
@@ -42,6 +43,7 @@ pub async fn confirm(
         // for a stranger's guess.
         TokenState::Unknown => return Ok(ConfirmOutcome::Unknown),
         TokenState::Expired => return Ok(ConfirmOutcome::Expired),
+        TokenState::Used => return Ok(ConfirmOutcome::Used),
         TokenState::Valid { email, pending } => {
             let wanted = pending
                 .iter()

@@ -31,6 +31,8 @@ pub struct SignupOutcome {
 pub enum TokenState {
     Unknown,
     Expired,
+    /// Already used to confirm: it confirms nothing more.
+    Used,
     Valid {
         email: String,
         /// Newsletters (id, slug, name) still pending for that address.
@@ -42,6 +44,8 @@ pub enum TokenState {
 pub enum ConfirmOutcome {
     Unknown,
     Expired,
+    /// The link was used before; nothing changed.
+    Used,
     /// The address's confirmed subscriptions after the change:
     /// (subscription id, newsletter name).
     Confirmed(Vec<(i64, String)>),
@@ -106,17 +110,20 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TokenState> {
         both!(self, p => {
-            let row: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT t.subscriber_id, s.email, t.expires_at FROM tokens t \
+            let row: Option<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT t.subscriber_id, s.email, t.expires_at, t.used_at FROM tokens t \
                  JOIN subscribers s ON s.id = t.subscriber_id \
                  WHERE t.token_hash = $1 AND t.purpose = 'confirm'",
             )
             .bind(token_hash)
             .fetch_optional(p)
             .await?;
-            let Some((subscriber_id, email, expires_at)) = row else {
+            let Some((subscriber_id, email, expires_at, used_at)) = row else {
                 return Ok(TokenState::Unknown);
             };
+            if used_at.is_some() {
+                return Ok(TokenState::Used);
+            }
             if expires_at <= now {
                 return Ok(TokenState::Expired);
             }
@@ -135,7 +142,8 @@ impl Store {
 
     /// Confirms the address's pending subscriptions (only the newsletters in
     /// `only`, when given), queueing `welcomes[newsletter id]` for each one
-    /// this call confirms. Idempotent: confirming twice changes nothing more,
+    /// this call confirms. Confirming twice changes nothing more (the token is
+    /// then used),
     /// and sends no second welcome.
     pub async fn confirm(
         &self,
@@ -147,16 +155,19 @@ impl Store {
     ) -> Result<ConfirmOutcome> {
         both!(self, p => {
             let mut tx = p.begin_write().await?;
-            let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT subscriber_id, expires_at FROM tokens \
+            let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT subscriber_id, expires_at, used_at FROM tokens \
                  WHERE token_hash = $1 AND purpose = 'confirm'",
             )
             .bind(token_hash)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((subscriber_id, expires_at)) = row else {
+            let Some((subscriber_id, expires_at, used_at)) = row else {
                 return Ok(ConfirmOutcome::Unknown);
             };
+            if used_at.is_some() {
+                return Ok(ConfirmOutcome::Used);
+            }
             if expires_at <= now {
                 return Ok(ConfirmOutcome::Expired);
             }
@@ -168,6 +179,7 @@ impl Store {
             .bind(subscriber_id)
             .fetch_all(&mut *tx)
             .await?;
+            let mut used = false;
             for (subscription_id, newsletter_id, slug) in pending {
                 if only.is_some_and(|o| !o.contains(&slug)) {
                     continue;
@@ -182,11 +194,36 @@ impl Store {
                 .await?
                 .rows_affected();
                 if changed == 1 {
+                    used = true;
                     log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
                     if let Some((_, welcome)) = welcomes.iter().find(|(n, _)| *n == newsletter_id) {
                         let welcome = NewMessage { subscription_id: Some(subscription_id), ..welcome.clone() };
                         welcome.insert(&mut *tx, Some(subscriber_id), now).await?;
                     }
+                }
+            }
+            // The link is used up once it has confirmed everything it can
+            // (a reader who unticked a newsletter may still come back for
+            // it). A later signup then gets a fresh email at once: the
+            // resend cooldown was for this link.
+            if used {
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+                     WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL",
+                )
+                .bind(subscriber_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if left == 0 {
+                    sqlx::query("UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+                        .bind(now)
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE subscribers SET confirm_sent_at = NULL WHERE id = $1")
+                        .bind(subscriber_id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
             let confirmed = sqlx::query_as(

@@ -257,3 +257,64 @@ async fn the_confirmation_email_carries_no_text_the_requester_typed() {
     assert!(!all.contains("pills"), "{all}");
     assert_eq!(mail["to"][0]["name"], "");
 }
+
+/// A confirmation link works once: after it confirmed, the same link
+/// confirms nothing more, also not a later signup of the same address, and
+/// its page no longer shows the address. The later signup gets a fresh
+/// email at once, cooldown or not.
+#[tokio::test]
+async fn a_used_link_confirms_nothing_later() {
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily briefing").await;
+    let email = unique_email();
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    let token = confirm_token_for(&email).await;
+    assert_eq!(confirm(&app, &token).await.status(), 200);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("confirmed")
+    );
+
+    // The reader leaves, then someone signs the address up again.
+    let r = crate::helpers::set_status(&app, "daily", &email, "unsubscribed").await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("pending")
+    );
+
+    // The old link, found in the old email, confirms nothing.
+    let r = confirm(&app, &token).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("already been used"), "{page}");
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("pending")
+    );
+    let r = reqwest::get(app.url(&format!("/subscriptions/confirm?token={token}")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("already been used") && !page.contains(&email),
+        "{page}"
+    );
+    assert!(!page.contains("<form"), "no button to press: {page}");
+
+    // The new email's link still works.
+    let mails = wait_for_emails(&email, 2).await;
+    let texts: Vec<&str> = mails.iter().filter_map(|m| m["text"].as_str()).collect();
+    let fresh = texts
+        .iter()
+        .map(|t| link_token(t, "confirm"))
+        .find(|t| *t != token)
+        .expect("a second confirmation email");
+    assert_eq!(confirm(&app, &fresh).await.status(), 200);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("confirmed")
+    );
+}
