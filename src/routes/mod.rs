@@ -17,6 +17,7 @@ mod metrics;
 mod news;
 pub mod openapi;
 mod pages;
+pub mod rate_limit;
 mod subscriptions;
 mod unsubscribe;
 
@@ -27,7 +28,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::{Language, Origin, SignupOrigins};
-use client::RateLimiter;
+use rate_limit::RateLimiter;
 
 /// Everything a handler needs, shared by all workers of the HTTP server:
 /// the use cases' [`App`] (reached through `Deref`) and what only HTTP

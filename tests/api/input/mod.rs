@@ -7,6 +7,7 @@ mod bodies;
 mod emails;
 mod guesses;
 mod outage;
+mod privacy;
 mod routes;
 
 use serde_json::Value;
