@@ -26,6 +26,9 @@ pub struct SignupOutcome {
     pub email_queued: bool,
 }
 
+/// A confirmation token's subscriber, address, expiry and use.
+type TokenRow = (i64, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// What a confirmation token leads to.
 #[derive(Debug)]
 pub enum TokenState {
@@ -110,7 +113,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TokenState> {
         both!(self, p => {
-            let row: Option<(i64, String, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+            let row: Option<TokenRow> = sqlx::query_as(
                 "SELECT t.subscriber_id, s.email, t.expires_at, t.used_at FROM tokens t \
                  JOIN subscribers s ON s.id = t.subscriber_id \
                  WHERE t.token_hash = $1 AND t.purpose = 'confirm'",
