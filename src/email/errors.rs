@@ -20,8 +20,32 @@ pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
     let permanent = (e.is_permanent() && code.as_deref() != Some("552")) || e.is_client();
     SendError {
         transient: !permanent,
-        message: e.to_string(),
+        message: without_addresses(&e.to_string()),
     }
+}
+
+/// A relay's reply with every address in it (`<reader@example.com>:`)
+/// replaced by `[address]`: replies end up in logs and in the failures
+/// an admin lists, and need not carry whom they were about.
+pub fn without_addresses(reply: &str) -> String {
+    const AROUND: &[char] = &['<', '>', '(', ')', '[', ']', '"', '\'', ':', ';', ',', '.'];
+    let mut out = String::with_capacity(reply.len());
+    for (i, word) in reply.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = word.trim_matches(AROUND);
+        match core.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+                let start = word.find(core).unwrap_or(0);
+                out.push_str(&word[..start]);
+                out.push_str("[address]");
+                out.push_str(&word[start + core.len()..]);
+            }
+            _ => out.push_str(word),
+        }
+    }
+    out
 }
 
 /// "try again in 120 seconds", "retry in 5 minutes": a server's own idea of
@@ -50,6 +74,19 @@ pub fn retry_hint(reply: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_lose_their_addresses() {
+        assert_eq!(
+            without_addresses("550 5.1.1 <ada@example.com>: Recipient address rejected"),
+            "550 5.1.1 <[address]>: Recipient address rejected"
+        );
+        assert_eq!(
+            without_addresses("552 mailbox of bob.smith+news@mail.example.org is full."),
+            "552 mailbox of [address] is full."
+        );
+        assert_eq!(without_addresses("451 try later @ 5"), "451 try later @ 5");
+    }
 
     #[test]
     fn servers_say_when_to_come_back() {
