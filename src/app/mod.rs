@@ -12,6 +12,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::domain::erasure::ErasureKey;
 use crate::domain::token::{self, LinkSigner};
 use crate::domain::SubscriberLinks;
 use crate::email::{Look, Templates};
@@ -31,6 +32,8 @@ pub struct App {
     pub newsletters: NewsletterCache,
     /// Signups wait here to be written together.
     pub signups: Signups,
+    /// The key erased addresses are remembered under.
+    pub erasure: ErasureKey,
 }
 
 impl App {
@@ -39,6 +42,11 @@ impl App {
             templates: Templates::new(Look::from_config(&config))?,
             links: SubscriberLinks::new(&config.base_url, link_signer(&store).await?),
             signups: Signups::new(store.clone()),
+            erasure: ErasureKey::new(
+                store
+                    .secret("erasure_key", token::generate().into_bytes())
+                    .await?,
+            ),
             newsletters: NewsletterCache::default(),
             store,
             config,

@@ -2,6 +2,7 @@
 
 pub mod cells;
 mod email;
+pub mod erasure;
 mod fields;
 mod language;
 mod links;

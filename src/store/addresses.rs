@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::subscriptions::log_consent;
 use super::ConsentContext;
 use super::{both, BeginWrite, Error, Result, Store};
+use crate::domain::erasure::ErasureKey;
 use crate::domain::{MessageKind, MessageStatus, SubscriptionStatus};
 
 /// Everything held on one address (GDPR art. 15).
@@ -50,11 +51,6 @@ pub struct DeliveryData {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-}
-
-/// The form an erased address is remembered in.
-pub fn erased_hash(email: &str) -> String {
-    crate::domain::token::hash(&format!("erased:{email}"))
 }
 
 impl Store {
@@ -192,8 +188,8 @@ impl Store {
 
     /// Removes every row that names `email` and remembers only its hash, so
     /// an import cannot add it back. `NotFound` if nothing was held.
-    pub async fn erase(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
-        let hash = erased_hash(email);
+    pub async fn erase(&self, email: &str, key: &ErasureKey, now: DateTime<Utc>) -> Result<()> {
+        let hash = key.hash(email);
         both!(self, p => {
             let mut tx = p.begin_write().await?;
             let gone = sqlx::query("DELETE FROM subscribers WHERE email = $1")
@@ -222,12 +218,13 @@ impl Store {
         })
     }
 
-    pub async fn is_erased(&self, email: &str) -> Result<bool> {
-        let hash = erased_hash(email);
+    pub async fn is_erased(&self, email: &str, key: &ErasureKey) -> Result<bool> {
+        let [keyed, plain] = key.forms(email);
         let found: Option<i32> = both!(self, p => sqlx::query_scalar(
-            "SELECT 1 FROM erased WHERE email_hash = $1",
+            "SELECT 1 FROM erased WHERE email_hash IN ($1, $2)",
         )
-        .bind(&hash)
+        .bind(&keyed)
+        .bind(&plain)
         .fetch_optional(p)
         .await)?;
         Ok(found.is_some())

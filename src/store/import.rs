@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::queue::NewMessage;
-use super::{both, erased_hash, BeginWrite, Result, Store, SubscriberRow};
+use super::{both, BeginWrite, Result, Store, SubscriberRow};
+use crate::domain::erasure::ErasureKey;
 use crate::domain::SubscriptionStatus;
 use crate::domain::{SubscriberEmail, SubscriberName};
 
@@ -100,6 +101,7 @@ impl Store {
         newsletter_id: i64,
         rows: &[ImportRow],
         status: &ImportStatus<'_>,
+        erasure: &ErasureKey,
         now: DateTime<Utc>,
         confirmations: &[Confirmation],
     ) -> anyhow::Result<ImportBatch> {
@@ -127,7 +129,11 @@ impl Store {
             ImportStatus::Pending { .. } => ("pending", "requested", None, None),
             ImportStatus::Confirmed { note } => ("confirmed", "confirmed", Some(*note), Some(now)),
         };
-        let hashes: Vec<String> = rows.iter().map(|r| erased_hash(r.email.as_str())).collect();
+        // Both forms of each address, side by side: row i has 2i and 2i+1.
+        let hashes: Vec<String> = rows
+            .iter()
+            .flat_map(|r| erasure.forms(r.email.as_str()))
+            .collect();
         let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
         let (hashes_json, emails_json) = (json(&hashes)?, json(&emails)?);
         let texts = |n| json_rows(self, n, true);
@@ -206,8 +212,8 @@ impl Store {
                 .collect();
             let fresh: Vec<(&str, Option<&str>)> = rows
                 .iter()
-                .zip(&hashes)
-                .filter(|(r, h)| !erased.contains(*h) && !subscribed.contains(r.email.as_str()))
+                .zip(hashes.chunks(2))
+                .filter(|(r, h)| !h.iter().any(|h| erased.contains(h)) && !subscribed.contains(r.email.as_str()))
                 .map(|(r, _)| (r.email.as_str(), r.name.as_ref().map(SubscriberName::as_str)))
                 .collect();
             if fresh.is_empty() {

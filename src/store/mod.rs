@@ -31,7 +31,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use addresses::{erased_hash, AddressData};
+pub use addresses::AddressData;
 pub use admin_tokens::AdminToken;
 pub use admin_users::{AdminUpsert, AdminUser};
 pub use archive::{ArchivedDigest, SentDigest};

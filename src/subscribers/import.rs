@@ -178,7 +178,14 @@ impl Importer<'_> {
             let batch = self
                 .app
                 .store
-                .import_batch(self.newsletter.id, rows, status, Utc::now(), &confirmations)
+                .import_batch(
+                    self.newsletter.id,
+                    rows,
+                    status,
+                    &self.app.erasure,
+                    Utc::now(),
+                    &confirmations,
+                )
                 .await?;
             match batch {
                 ImportBatch::Written(outcome) => return Ok(outcome),

@@ -97,7 +97,7 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
         SubscriptionStatus::Confirmed => {
             let note = ConsentNote::parse(b.consent.as_deref(), CONSENT_REQUIRED)?;
             // An erased person comes back only by their own double opt-in.
-            if app.store.is_erased(email.as_str()).await? {
+            if app.store.is_erased(email.as_str(), &app.erasure).await? {
                 return Err(Error::conflict(
                     "erased",
                     "this address was erased; it can come back only by signing up and confirming again",
@@ -209,6 +209,8 @@ pub async fn address(app: &App, email: &str) -> Result<AddressData> {
 /// Erases the address everywhere, keeping only a hash so an import skips it.
 pub async fn erase(app: &App, email: &str) -> Result<SubscriberEmail> {
     let email = parse_email(email)?;
-    app.store.erase(email.as_str(), Utc::now()).await?;
+    app.store
+        .erase(email.as_str(), &app.erasure, Utc::now())
+        .await?;
     Ok(email)
 }

@@ -258,3 +258,94 @@ async fn an_admin_cannot_confirm_an_erased_address_back() {
         Some("confirmed")
     );
 }
+
+/// The stored form of an erased address is keyed per installation, not a
+/// plain hash anyone could compute from a list of addresses; rows erased
+/// by earlier releases, in the plain form, still hold.
+#[tokio::test]
+async fn erased_addresses_are_kept_under_an_installation_key() {
+    use herald::store::Store;
+    use sha2::{Digest, Sha256};
+    let plain = |email: &str| hex::encode(Sha256::digest(format!("erased:{email}").as_bytes()));
+    let app = spawn_app().await;
+    app.add_newsletter("daily", "Daily").await;
+    let (erased, legacy) = (unique_email(), unique_email());
+    let add = |email: String| {
+        let body = json!({ "email": email, "status": "confirmed", "consent": "paper form" });
+        let app = &app;
+        async move {
+            admin(
+                app,
+                reqwest::Method::POST,
+                "/api/admin/newsletters/daily/subscribers",
+                Some(body),
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(add(erased.clone()).await, 201);
+    let path = format!("/api/admin/subscribers/{erased}");
+    assert!(admin(&app, reqwest::Method::DELETE, &path, None)
+        .await
+        .status()
+        .is_success());
+
+    // An erasure from before: the plain form, written as that release did.
+    let now = chrono::Utc::now();
+    let stored: Vec<String> = match &app.store {
+        Store::Sqlite(p) => {
+            sqlx::query("INSERT INTO erased (email_hash, erased_at) VALUES ($1, $2)")
+                .bind(plain(&legacy))
+                .bind(now)
+                .execute(p)
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT email_hash FROM erased")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        Store::Postgres(p) => {
+            sqlx::query("INSERT INTO erased (email_hash, erased_at) VALUES ($1, $2)")
+                .bind(plain(&legacy))
+                .bind(now)
+                .execute(p)
+                .await
+                .unwrap();
+            sqlx::query_scalar("SELECT email_hash FROM erased")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(stored.len(), 2);
+    assert!(
+        !stored.contains(&plain(&erased)),
+        "a plain hash of {erased}: {stored:?}"
+    );
+
+    // Both stay out: an admin's confirmed add, and an import.
+    assert_eq!(add(erased.clone()).await, 409);
+    assert_eq!(add(legacy.clone()).await, 409);
+    let r = app
+        .client
+        .post(
+            app.url("/api/admin/newsletters/daily/subscribers/import?confirmed=true&consent=paper"),
+        )
+        .bearer_auth(&app.admin_token)
+        .header("Content-Type", "text/csv")
+        .body(format!("email\n{erased}\n{legacy}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let summary: Value = r.json().await.unwrap();
+    assert_eq!(
+        (summary["imported"].as_i64(), summary["skipped"].as_i64()),
+        (Some(0), Some(2)),
+        "{summary}"
+    );
+    assert_eq!(app.status_of("daily", &erased).await, None);
+    assert_eq!(app.status_of("daily", &legacy).await, None);
+}
