@@ -288,6 +288,18 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// docs/configuration.md has a row for every variable.
+    #[test]
+    fn the_configuration_reference_names_every_variable() {
+        let doc = include_str!("../../docs/configuration.md");
+        for name in known_variables() {
+            assert!(
+                doc.contains(&format!("`{name}`")),
+                "{name} is not in docs/configuration.md"
+            );
+        }
+    }
+
     #[test]
     fn unknown_variables_are_named_with_a_guess() {
         let names = [
