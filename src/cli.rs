@@ -61,16 +61,17 @@ pub enum Command {
         #[arg(long, requires = "confirmed")]
         consent: Option<String>,
     },
-    /// Copy the SQLite database into FILE while servers keep running (a
-    /// consistent snapshot, checked with SQLite's integrity check). FILE
-    /// must not exist. For PostgreSQL, use pg_dump.
+    /// Copy the SQLite database into FILE while servers run (PostgreSQL: use pg_dump).
+    ///
+    /// The copy is one consistent snapshot, checked with SQLite's integrity
+    /// check. FILE must not exist.
     Backup {
         /// Where the copy goes; created readable by its owner only.
         file: std::path::PathBuf,
     },
-    /// Exit 0 when the server answers 200 on /health, non-zero otherwise
-    /// (for container health checks). Asks HERALD_LISTEN's address, on
-    /// loopback when it is 0.0.0.0 or [::].
+    /// Exit 0 when the server answers 200 on /health, 1 otherwise (health checks).
+    ///
+    /// Asks HERALD_LISTEN's address, on loopback when it is 0.0.0.0 or [::].
     Health {
         /// The server's URL instead (`http://127.0.0.1:8080`; `/health` is
         /// added unless given).
