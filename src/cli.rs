@@ -18,6 +18,10 @@ use crate::subscribers::{Importer, Mode};
     about = "Newsletter subscription and distribution server"
 )]
 pub struct Cli {
+    /// A TOML configuration file to read instead of ./herald.toml (it must
+    /// exist). The environment still wins over it.
+    #[arg(long, global = true, env = "HERALD_CONFIG", value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -57,6 +61,30 @@ pub enum Command {
         #[arg(long, requires = "confirmed")]
         consent: Option<String>,
     },
+    /// Copy the SQLite database into FILE while servers run (PostgreSQL: use pg_dump).
+    ///
+    /// The copy is one consistent snapshot, checked with SQLite's integrity
+    /// check. FILE must not exist.
+    Backup {
+        /// Where the copy goes; created readable by its owner only.
+        file: std::path::PathBuf,
+    },
+    /// Exit 0 when the server answers 200 on /health, 1 otherwise (health checks).
+    ///
+    /// Asks HERALD_LISTEN's address, on loopback when it is 0.0.0.0 or [::].
+    Health {
+        /// The server's URL instead (`http://127.0.0.1:8080`; `/health` is
+        /// added unless given).
+        #[arg(long)]
+        url: Option<String>,
+        /// How long to wait for the answer (`5s`, `500ms`).
+        #[arg(long, default_value = "5s", value_parser = parse_timeout)]
+        timeout: std::time::Duration,
+    },
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,8 +153,26 @@ pub enum TokenCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Health {
+        url: Some(url),
+        timeout,
+    } = &command
+    {
+        // Asked for one URL: no configuration needed (nor read).
+        return crate::commands::health(url, *timeout).await;
+    }
+    let config = Config::load(cli.config.as_deref())?;
+    if !matches!(command, Command::Health { .. }) {
+        // Logging is set up by now (main), so this reaches the log.
+        crate::commands::warn_unknown_variables();
+    }
+    match command {
+        Command::Health { url: None, timeout } => {
+            crate::commands::health(&crate::commands::health_url(&config.listen), timeout).await
+        }
+        Command::Health { url: Some(_), .. } => unreachable!("answered above"),
+        Command::Backup { file } => crate::commands::backup(&config, &file).await,
         Command::Serve => {
             let store = open_store(&config).await?;
             ensure_admin_token(&store, &config).await?;

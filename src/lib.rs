@@ -3,13 +3,14 @@
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
-//! [`schedule`], [`preferences`], [`idempotency`], [`archive`], over
+//! [`schedule`], [`preferences`], [`idempotency`], [`archive`], [`backup`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`i18n`], [`delivery`], [`feeds`], [`domain`]).
 
 pub mod admins;
 pub mod app;
 pub mod archive;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,9 +1,13 @@
 //! CLI commands that run part of the application: building and sending a
-//! digest with a progress bar, printing the next one, and managing
-//! newsletters.
+//! digest with a progress bar, printing the next one, managing
+//! newsletters, backups, and asking a running server whether it is healthy.
 
+mod backup;
+mod health;
 mod newsletter;
 
+pub use backup::{backup, warn_unknown_variables};
+pub use health::{health, health_url};
 pub use newsletter::newsletter;
 
 use std::io::IsTerminal;

@@ -1,12 +1,15 @@
 //! Configuration: built-in defaults, then `herald.toml`, then `HERALD_*` variables.
 //!
-//! The `Config` struct and its loading live here; the parsers of single
-//! values (durations, rates, sizes, CIDRs, DKIM) are in `parse.rs`.
+//! The `Config` struct and its defaults live here; where the values come
+//! from (files, the environment, secrets in files) is `sources.rs`, and the
+//! parsers of single values (durations, rates, sizes, CIDRs, DKIM) are in
+//! `parse.rs`.
 
 mod parse;
+mod sources;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -17,7 +20,8 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::domain::{parse_origins, Origin, SignupOrigins};
 
 pub use parse::{parse_bool, parse_duration, parse_rate, parse_size};
-use parse::{parse_dkim, parse_proxies, parse_site, parse_toml, quoted_name};
+use parse::{parse_dkim, parse_proxies, parse_site, quoted_name};
+pub use sources::{environment, unknown_variables, SECRET_KEYS};
 
 /// Every key Herald understands, as written in `herald.toml` (lower case) and,
 /// upper-cased with a `HERALD_` prefix, in the environment. The last ones are
@@ -173,24 +177,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads `herald.toml` from the working directory (if present), then the
-    /// environment, which wins.
-    pub fn load() -> anyhow::Result<Self> {
-        let mut values = BTreeMap::new();
-        let path = std::path::Path::new("herald.toml");
-        if path.exists() {
-            let text = std::fs::read_to_string(path).context("reading herald.toml")?;
-            values.extend(parse_toml(&text).context("parsing herald.toml")?);
-        }
-        if let Ok(v) = std::env::var("DATABASE_URL") {
-            values.insert("database_url".to_string(), v);
-        }
-        for key in KEYS {
-            if let Ok(v) = std::env::var(format!("HERALD_{}", key.to_uppercase())) {
-                values.insert((*key).to_string(), v);
-            }
-        }
-        Self::from_values(&values)
+    /// Reads the TOML file (`file`, from `--config` or `HERALD_CONFIG`, or
+    /// else `./herald.toml` if present), then the environment, which wins.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::from_values(&sources::gather(file, &sources::environment())?)
     }
 
     /// Builds a configuration from key/value pairs (the lower-case keys of

@@ -61,14 +61,26 @@ impl TestDb {
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
-            _ => {
-                let dir = std::env::temp_dir().join(format!("herald-test-{}", random_hex(12)));
-                std::fs::create_dir_all(&dir).unwrap();
-                TestDb {
-                    url: format!("sqlite://{}", dir.join("herald.db").display()),
-                    cleanup: Cleanup::Dir(dir),
-                }
-            }
+            _ => Self::sqlite(),
+        }
+    }
+
+    /// A fresh SQLite file in a folder of its own (removed on drop),
+    /// whatever `TEST_DATABASE_URL` says: for what only SQLite has.
+    pub fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("herald-test-{}", random_hex(12)));
+        std::fs::create_dir_all(&dir).unwrap();
+        TestDb {
+            url: format!("sqlite://{}", dir.join("herald.db").display()),
+            cleanup: Cleanup::Dir(dir),
+        }
+    }
+
+    /// The folder of a SQLite test database (where its backups may go).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => Some(dir),
+            _ => None,
         }
     }
 }
