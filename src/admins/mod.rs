@@ -2,6 +2,7 @@
 //! and the web console's users (argon2 passwords).
 
 pub mod password;
+pub mod sign_in;
 
 use chrono::Utc;
 use secrecy::ExposeSecret;

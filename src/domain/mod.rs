@@ -7,6 +7,7 @@ mod fields;
 mod language;
 mod links;
 mod name;
+pub mod network;
 mod news;
 mod origin;
 mod schedule;

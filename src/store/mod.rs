@@ -21,6 +21,7 @@ mod outage;
 mod preferences;
 mod queue;
 mod schedules;
+mod sign_in;
 mod signups;
 mod sqlite_writer;
 mod subscriptions;
@@ -49,6 +50,7 @@ pub use outage::{is_unavailable, unavailable_in};
 pub use preferences::{PreferenceWrite, Preferences};
 pub use queue::{NewMessage, QueuedMessage};
 pub use schedules::{NewSchedule, ScheduleRun, Scheduled};
+pub use sign_in::Attempts;
 pub use signups::{SignupBatch, SignupWrite};
 pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,

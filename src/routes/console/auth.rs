@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::{csrf, page, session, ConsoleError, Result, Session};
-use crate::admins::password;
+use crate::admins::{password, sign_in};
 use crate::domain::token;
 use crate::routes::client::client_ip;
 use crate::routes::AppState;
@@ -56,11 +56,8 @@ pub async fn sign_in(
     let form = csrf::origin_checked_form(&req, payload, &state).await?;
     let email = form.get("email").to_lowercase();
     let password = form.raw("password");
-    let ip = client_ip(&req, &state.config.trusted_proxies).map(|ip| ip.to_string());
-    let limits = &state.console.sign_in;
-    if let Some(wait) = limits.blocked(ip.as_deref(), &email) {
-        return Err(ConsoleError::TooMany(wait));
-    }
+    let addr = client_ip(&req, &state.config.trusted_proxies);
+    let ip = addr.map(|ip| ip.to_string());
     if email.is_empty() || password.is_empty() || email.len() > 320 || password.len() > 4096 {
         return Ok(form_page(
             &state,
@@ -72,8 +69,8 @@ pub async fn sign_in(
     let Some(_pass) = state.console.passwords.enter(ip.as_deref()) else {
         return Err(ConsoleError::TooMany(1));
     };
-    limits
-        .attempt(ip.as_deref(), &email)
+    sign_in::attempt(&state, addr, &email)
+        .await?
         .map_err(ConsoleError::TooMany)?;
     let user = match state.store.admin_user_by_email(&email).await {
         Ok(u) => Some(u),
@@ -96,7 +93,7 @@ pub async fn sign_in(
             Some("That email address and password don't match."),
         ));
     };
-    limits.succeeded(ip.as_deref(), &email);
+    sign_in::succeeded(&state, addr, &email).await?;
     let raw = token::generate();
     let now = Utc::now();
     state
@@ -178,11 +175,8 @@ pub async fn change_password(
 ) -> Result<HttpResponse> {
     let form = csrf::form(&req, payload, &state, &session).await?;
     let email = session.user.email.clone();
-    let ip = client_ip(&req, &state.config.trusted_proxies).map(|ip| ip.to_string());
-    let limits = &state.console.sign_in;
-    if let Some(wait) = limits.blocked(ip.as_deref(), &email) {
-        return Err(ConsoleError::TooMany(wait));
-    }
+    let addr = client_ip(&req, &state.config.trusted_proxies);
+    let ip = addr.map(|ip| ip.to_string());
     let (current, new, again) = (form.raw("current"), form.raw("new"), form.raw("again"));
     if current.len() > 4096 {
         return Ok(password_page(
@@ -195,15 +189,15 @@ pub async fn change_password(
     let Some(_pass) = state.console.passwords.enter(ip.as_deref()) else {
         return Err(ConsoleError::TooMany(1));
     };
-    limits
-        .attempt(ip.as_deref(), &email)
+    sign_in::attempt(&state, addr, &email)
+        .await?
         .map_err(ConsoleError::TooMany)?;
     let stored = session.user.password_hash.clone();
     let ok = web::block(move || password::verify(&stored, &current))
         .await
         .map_err(|e| ConsoleError::Internal(e.into()))?;
     if ok {
-        limits.succeeded(ip.as_deref(), &email);
+        sign_in::succeeded(&state, addr, &email).await?;
     } else {
         return Ok(password_page(
             &state,

@@ -24,7 +24,6 @@ pub use session::Session;
 /// What the console keeps in memory beside the shared state.
 #[derive(Default)]
 pub struct ConsoleState {
-    pub sign_in: limiter::SignInLimiter,
     /// Password checks running at once: about one per core, one per client.
     pub passwords: limiter::PasswordGate,
 }
