@@ -124,8 +124,8 @@ pub enum TokenCommand {
     Revoke { name: String },
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load()?;
+/// Runs the command with the loaded configuration.
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let store = open_store(&config).await?;

@@ -9,13 +9,26 @@ fn main() -> std::process::ExitCode {
         .block_on(run())
 }
 
+/// Parses the command line, loads the configuration, sets up logging in the
+/// format it names (then logs what loading had to say), and hands over.
 async fn run() -> std::process::ExitCode {
-    herald::telemetry::init();
     let cli = herald::cli::Cli::parse();
-    match herald::cli::run(cli).await {
+    let loaded = match herald::config::Config::load() {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            // No format chosen yet: plain text.
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    herald::telemetry::init(loaded.config.log_format);
+    for warning in &loaded.warnings {
+        tracing::warn!(target: "herald::config", "{warning}");
+    }
+    match herald::cli::run(cli, loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            herald::telemetry::notice(tracing::Level::ERROR, &format!("error: {e:#}"));
             std::process::ExitCode::FAILURE
         }
     }

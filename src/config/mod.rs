@@ -1,8 +1,10 @@
 //! Configuration: built-in defaults, then `herald.toml`, then `HERALD_*` variables.
 //!
-//! The `Config` struct and its loading live here; the parsers of single
-//! values (durations, rates, sizes, CIDRs, DKIM) are in `parse.rs`.
+//! The `Config` struct and its building from key/value pairs live here;
+//! reading `herald.toml` and the environment is in `load.rs`, the parsers
+//! of single values (durations, rates, sizes, CIDRs, DKIM) in `parse.rs`.
 
+mod load;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -16,8 +18,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::{parse_origins, Origin, SignupOrigins};
 
-pub use parse::{parse_bool, parse_duration, parse_rate, parse_size};
-use parse::{parse_dkim, parse_proxies, parse_site, parse_toml, quoted_name};
+pub use load::Loaded;
+pub use parse::{parse_bool, parse_duration, parse_rate, parse_size, LogFormat};
+use parse::{parse_dkim, parse_proxies, parse_site, quoted_name};
 
 /// Every key Herald understands, as written in `herald.toml` (lower case) and,
 /// upper-cased with a `HERALD_` prefix, in the environment. The last ones are
@@ -66,6 +69,7 @@ pub const KEYS: &[&str] = &[
     "logo_url",
     "accent_color",
     "language",
+    "log_format",
 ];
 
 /// The publication readers see: its name (replacing "Herald" on every
@@ -170,29 +174,11 @@ pub struct Config {
     pub site: Site,
     /// The language of pages and emails whose newsletter names none.
     pub language: crate::domain::Language,
+    /// How log lines are written on standard error.
+    pub log_format: LogFormat,
 }
 
 impl Config {
-    /// Reads `herald.toml` from the working directory (if present), then the
-    /// environment, which wins.
-    pub fn load() -> anyhow::Result<Self> {
-        let mut values = BTreeMap::new();
-        let path = std::path::Path::new("herald.toml");
-        if path.exists() {
-            let text = std::fs::read_to_string(path).context("reading herald.toml")?;
-            values.extend(parse_toml(&text).context("parsing herald.toml")?);
-        }
-        if let Ok(v) = std::env::var("DATABASE_URL") {
-            values.insert("database_url".to_string(), v);
-        }
-        for key in KEYS {
-            if let Ok(v) = std::env::var(format!("HERALD_{}", key.to_uppercase())) {
-                values.insert((*key).to_string(), v);
-            }
-        }
-        Self::from_values(&values)
-    }
-
     /// Builds a configuration from key/value pairs (the lower-case keys of
     /// [`KEYS`]); missing keys take their defaults.
     pub fn from_values(values: &BTreeMap<String, String>) -> anyhow::Result<Self> {
@@ -299,6 +285,8 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("invalid `allowed_origins`: {e}"))?,
             language: crate::domain::Language::parse(get("language").unwrap_or("en"))
                 .map_err(|r| anyhow::anyhow!("invalid `language`: {}", r.message))?,
+            log_format: LogFormat::parse(get("log_format").unwrap_or("text"))
+                .context("invalid `log_format`")?,
             site,
         })
     }
