@@ -188,6 +188,7 @@ impl Application {
             actix_web::App::new()
                 .app_data(state.clone())
                 .wrap(routes::default_headers(&headers_config))
+                .wrap(routes::access::AccessLog)
                 .configure(|cfg| routes::configure(cfg, &origins))
         })
         .shutdown_timeout(30)
