@@ -49,25 +49,42 @@ pub fn init(format: LogFormat) {
 /// start's admin token or the error that stops the process. As text it is
 /// the bare message; as JSON an object shaped like the log lines'.
 pub fn notice(level: tracing::Level, message: &str) {
-    let line = match FORMAT.get().copied().unwrap_or_default() {
-        LogFormat::Text => format!("{message}\n"),
-        LogFormat::Json => {
-            let object = serde_json::json!({
-                "timestamp": chrono::Utc::now()
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                "level": level.as_str(),
-                "message": message,
-                "target": "herald",
-            });
-            format!("{object}\n")
-        }
-    };
+    let line = notice_line(FORMAT.get().copied().unwrap_or_default(), level, message);
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// A [`notice`]'s line, ending in a newline.
+fn notice_line(format: LogFormat, level: tracing::Level, message: &str) -> String {
+    match format {
+        LogFormat::Text => format!("{message}\n"),
+        // The keys in the order the log lines have them.
+        LogFormat::Json => format!(
+            "{{\"timestamp\":\"{}\",\"level\":\"{}\",\"message\":{},\"target\":\"herald\"}}\n",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            level.as_str(),
+            serde_json::Value::from(message),
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_is_the_bare_message_or_one_json_object() {
+        let message = "admin token: \"x\"\u{7}\nsecond";
+        let text = notice_line(LogFormat::Text, tracing::Level::WARN, message);
+        assert_eq!(text, format!("{message}\n"));
+        let json = notice_line(LogFormat::Json, tracing::Level::WARN, message);
+        assert_eq!(json.matches('\n').count(), 1, "{json}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["message"], message);
+        assert_eq!(v["level"], "WARN");
+        assert_eq!(v["target"], "herald");
+        let at = v["timestamp"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
 
     #[test]
     fn the_default_filter_parses() {
