@@ -213,7 +213,7 @@ async fn an_unknown_log_format_stops_the_start() {
 }
 
 #[tokio::test]
-async fn with_json_the_error_that_stops_the_start_is_json_too() {
+async fn with_json_config_warnings_and_the_error_that_stops_the_start_are_json_too() {
     let dir = std::env::temp_dir().join(format!("herald-logfmt-{}", random_hex(10)));
     std::fs::create_dir_all(&dir).unwrap();
     // The port is taken: the start fails after logging has begun.
@@ -221,8 +221,10 @@ async fn with_json_the_error_that_stops_the_start_is_json_too() {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
         .arg("serve")
         .current_dir(&dir)
-        .env_remove("DATABASE_URL")
         .env_remove("RUST_LOG")
+        // Shadowed: a warning from loading the configuration, which must
+        // come out after logging starts, in its format.
+        .env("DATABASE_URL", "postgres://elsewhere.invalid/herald")
         .env(
             "HERALD_DATABASE_URL",
             format!("sqlite://{}", dir.join("h.db").display()),
@@ -244,6 +246,16 @@ async fn with_json_the_error_that_stops_the_start_is_json_too() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l:?}")))
         .collect();
+    let warning = objects
+        .iter()
+        .find(|o| o["level"] == "WARN" && o["target"] == "herald::config")
+        .unwrap_or_else(|| panic!("no configuration warning in {stderr}"));
+    assert!(
+        warning["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("HERALD_DATABASE_URL") && !m.contains("elsewhere")),
+        "{warning}"
+    );
     let error = objects
         .iter()
         .find(|o| o["level"] == "ERROR")
