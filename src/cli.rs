@@ -152,26 +152,14 @@ pub enum TokenCommand {
     Revoke { name: String },
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Health {
-        url: Some(url),
-        timeout,
-    } = &command
-    {
-        // Asked for one URL: no configuration needed (nor read).
-        return crate::commands::health(url, *timeout).await;
-    }
-    let config = Config::load(cli.config.as_deref())?;
-    if !matches!(command, Command::Health { .. }) {
-        // Logging is set up by now (main), so this reaches the log.
-        crate::commands::warn_unknown_variables();
-    }
-    match command {
-        Command::Health { url: None, timeout } => {
-            crate::commands::health(&crate::commands::health_url(&config.listen), timeout).await
+/// Runs the command with the loaded configuration (`herald health --url`
+/// needs none: `main` answers it before loading).
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Health { url, timeout } => {
+            let url = url.unwrap_or_else(|| crate::commands::health_url(&config.listen));
+            crate::commands::health(&url, timeout).await
         }
-        Command::Health { url: Some(_), .. } => unreachable!("answered above"),
         Command::Backup { file } => crate::commands::backup(&config, &file).await,
         Command::Serve => {
             let store = open_store(&config).await?;

@@ -9,13 +9,42 @@ fn main() -> std::process::ExitCode {
         .block_on(run())
 }
 
+/// Parses the command line, loads the configuration, sets up logging in the
+/// format it names (then logs what loading had to say), and hands over.
 async fn run() -> std::process::ExitCode {
-    herald::telemetry::init();
     let cli = herald::cli::Cli::parse();
-    match herald::cli::run(cli).await {
+    // A health check of a given URL reads no configuration and logs nothing.
+    if let Some(herald::cli::Command::Health {
+        url: Some(url),
+        timeout,
+    }) = &cli.command
+    {
+        return match herald::commands::health(url, *timeout).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let health = matches!(cli.command, Some(herald::cli::Command::Health { .. }));
+    let loaded = match herald::config::Config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            // No format chosen yet: plain text.
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    herald::telemetry::init(loaded.config.log_format);
+    // A container's health check runs every few seconds: no warnings there.
+    for warning in loaded.warnings.iter().filter(|_| !health) {
+        tracing::warn!(target: "herald::config", "{warning}");
+    }
+    match herald::cli::run(cli, loaded.config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            herald::telemetry::notice(tracing::Level::ERROR, &format!("error: {e:#}"));
             std::process::ExitCode::FAILURE
         }
     }

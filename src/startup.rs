@@ -109,13 +109,14 @@ pub async fn spawn_workers(
 }
 
 /// Creates the first admin token when there is none and none is configured,
-/// and prints it once to standard error.
+/// and prints it once to standard error (whatever `RUST_LOG` says; as a
+/// JSON object with `HERALD_LOG_FORMAT=json`).
 pub async fn ensure_admin_token(store: &Store, config: &Config) -> anyhow::Result<()> {
     if let Some(raw) = crate::admins::first_token(store, config)
         .await
         .map_err(crate::app::Error::into_anyhow)?
     {
-        eprintln!("admin token: {raw}");
+        crate::telemetry::notice(tracing::Level::WARN, &format!("admin token: {raw}"));
     }
     Ok(())
 }
@@ -187,6 +188,7 @@ impl Application {
             actix_web::App::new()
                 .app_data(state.clone())
                 .wrap(routes::default_headers(&headers_config))
+                .wrap(routes::access::AccessLog)
                 .configure(|cfg| routes::configure(cfg, &origins))
         })
         .shutdown_timeout(30)

@@ -18,19 +18,3 @@ pub async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<(
     );
     Ok(())
 }
-
-/// Logs a warning for each `HERALD_` variable that is no setting, with
-/// the one it most likely misspells: a typo would otherwise leave the
-/// default in force without a word.
-pub fn warn_unknown_variables() {
-    let env = crate::config::environment();
-    for (name, guess) in crate::config::unknown_variables(env.keys().map(String::as_str)) {
-        match guess {
-            Some(known) => tracing::warn!(
-                variable = %name,
-                "unknown environment variable {name} ignored (did you mean {known}?)"
-            ),
-            None => tracing::warn!(variable = %name, "unknown environment variable {name} ignored"),
-        }
-    }
-}

@@ -6,7 +6,7 @@ mod backup;
 mod health;
 mod newsletter;
 
-pub use backup::{backup, warn_unknown_variables};
+pub use backup::backup;
 pub use health::{health, health_url};
 pub use newsletter::newsletter;
 

@@ -1,15 +1,16 @@
 //! Configuration: built-in defaults, then `herald.toml`, then `HERALD_*` variables.
 //!
 //! The `Config` struct and its defaults live here; where the values come
-//! from (files, the environment, secrets in files) is `sources.rs`, and the
-//! parsers of single values (durations, rates, sizes, CIDRs, DKIM) are in
-//! `parse.rs`.
+//! from (files, the environment, secrets in files) is `sources.rs`, loading
+//! with the warnings to log is `load.rs`, and the parsers of single values
+//! (durations, rates, sizes, CIDRs, DKIM) are in `parse.rs`.
 
+mod load;
 mod parse;
 mod sources;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -19,7 +20,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::{parse_origins, Origin, SignupOrigins};
 
-pub use parse::{parse_bool, parse_duration, parse_rate, parse_size};
+pub use load::Loaded;
+pub use parse::{parse_bool, parse_duration, parse_rate, parse_size, LogFormat};
 use parse::{parse_dkim, parse_proxies, parse_site, quoted_name};
 pub use sources::{environment, unknown_variables, SECRET_KEYS};
 
@@ -70,6 +72,7 @@ pub const KEYS: &[&str] = &[
     "logo_url",
     "accent_color",
     "language",
+    "log_format",
 ];
 
 /// The publication readers see: its name (replacing "Herald" on every
@@ -174,15 +177,11 @@ pub struct Config {
     pub site: Site,
     /// The language of pages and emails whose newsletter names none.
     pub language: crate::domain::Language,
+    /// How log lines are written on standard error.
+    pub log_format: LogFormat,
 }
 
 impl Config {
-    /// Reads the TOML file (`file`, from `--config` or `HERALD_CONFIG`, or
-    /// else `./herald.toml` if present), then the environment, which wins.
-    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        Self::from_values(&sources::gather(file, &sources::environment())?)
-    }
-
     /// Builds a configuration from key/value pairs (the lower-case keys of
     /// [`KEYS`]); missing keys take their defaults.
     pub fn from_values(values: &BTreeMap<String, String>) -> anyhow::Result<Self> {
@@ -289,6 +288,8 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("invalid `allowed_origins`: {e}"))?,
             language: crate::domain::Language::parse(get("language").unwrap_or("en"))
                 .map_err(|r| anyhow::anyhow!("invalid `language`: {}", r.message))?,
+            log_format: LogFormat::parse(get("log_format").unwrap_or("text"))
+                .context("invalid `log_format`")?,
             site,
         })
     }

@@ -1,5 +1,6 @@
 //! Parsers for single configuration values: `herald.toml` tables, durations,
-//! booleans, sizes, rates, DKIM settings and trusted-proxy CIDRs.
+//! booleans, sizes, rates, DKIM settings, trusted-proxy CIDRs and the log
+//! format.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,6 +32,27 @@ pub(super) fn parse_toml(text: &str) -> anyhow::Result<BTreeMap<String, String>>
         out.insert(k, s);
     }
     Ok(out)
+}
+
+/// How log lines are written on standard error (`HERALD_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl LogFormat {
+    /// `text` or `json`, in any case.
+    pub fn parse(s: &str) -> anyhow::Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => bail!("`{}` is neither `text` nor `json`", s.trim()),
+        }
+    }
 }
 
 /// Parses `500ms`, `30s`, `10m`, `48h`, `2d` (a bare number is seconds).
@@ -272,6 +294,21 @@ mod tests {
         bad[0].1 = "example.com";
         bad[1].1 = "a b";
         assert!(with(&bad).is_err());
+    }
+
+    #[test]
+    fn log_formats() {
+        assert_eq!(LogFormat::parse("text").unwrap(), LogFormat::Text);
+        assert_eq!(LogFormat::parse(" JSON ").unwrap(), LogFormat::Json);
+        let e = LogFormat::parse("xml").unwrap_err().to_string();
+        assert!(e.contains("`xml`") && e.contains("json"), "{e}");
+        assert_eq!(
+            Config::from_values(&BTreeMap::new()).unwrap().log_format,
+            LogFormat::Text
+        );
+        let bad = [("log_format".to_string(), "logfmt".to_string())].into();
+        let e = format!("{:#}", Config::from_values(&bad).unwrap_err());
+        assert!(e.contains("log_format") && e.contains("`logfmt`"), "{e}");
     }
 
     #[test]

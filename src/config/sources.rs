@@ -17,7 +17,7 @@ use super::KEYS;
 pub const SECRET_KEYS: &[&str] = &["database_url", "smtp_url", "admin_token"];
 
 /// `HERALD_` variables that are Herald's but no key of [`KEYS`].
-const OTHER_VARIABLES: &[&str] = &["HERALD_CONFIG", "HERALD_LOG_FORMAT"];
+const OTHER_VARIABLES: &[&str] = &["HERALD_CONFIG"];
 
 /// The file read when none is named, if it exists.
 const DEFAULT_FILE: &str = "herald.toml";

@@ -50,6 +50,17 @@ fn subscribed(p: &Preferences, n: &Newsletter) -> bool {
         .any(|(id, s)| *id == n.id && *s == SubscriptionStatus::Confirmed)
 }
 
+/// Counts what a saved page changed, as the store reports it (a
+/// newsletter ticked again, or left twice at once, changed nothing).
+fn count(changes: &[(i64, SubscriptionStatus)]) {
+    let ended = changes
+        .iter()
+        .filter(|(_, s)| *s == SubscriptionStatus::Unsubscribed)
+        .count();
+    crate::metrics::subscriptions_confirmed(changes.len() - ended);
+    crate::metrics::subscriptions_ended(ended);
+}
+
 /// The page for a manage token; nothing changes.
 pub async fn page(app: &App, token: &str) -> Result<Option<Page>> {
     let Some(p) = holder(app, token).await? else {
@@ -121,7 +132,8 @@ pub async fn save(
         .collect();
     let welcomes = welcomes(app, &p.email, &new_slugs).await?;
     let offered_ids: Vec<i64> = offered.iter().map(|n| n.id).collect();
-    app.store
+    let changes = app
+        .store
         .set_preferences(&PreferenceWrite {
             subscriber_id: p.subscriber_id,
             name: name.as_deref(),
@@ -132,6 +144,7 @@ pub async fn save(
             now: Utc::now(),
         })
         .await?;
+    count(&changes);
     if !welcomes.is_empty() {
         app.mail_queued();
     }
@@ -163,7 +176,8 @@ pub async fn unsubscribe_all(
         .map(|n| n.slug.clone())
         .collect();
     let offered_ids: Vec<i64> = offered.iter().map(|n| n.id).collect();
-    app.store
+    let changes = app
+        .store
         .set_preferences(&PreferenceWrite {
             subscriber_id: p.subscriber_id,
             name: p.name.as_deref(),
@@ -174,6 +188,7 @@ pub async fn unsubscribe_all(
             now: Utc::now(),
         })
         .await?;
+    count(&changes);
     Ok(Some(Saved {
         email: p.email,
         subscribed: Vec::new(),

@@ -1,6 +1,7 @@
-//! `GET /metrics`: delivery counters and queue depth in the Prometheus text
-//! format, behind the admin token (queue sizes and failure rates say how
-//! large a newsletter's audience is).
+//! `GET /metrics`: HTTP, reader and delivery counters, latency histograms
+//! and the queue depth in the Prometheus text format, behind the admin
+//! token (queue sizes and failure rates say how large a newsletter's
+//! audience is). The series are listed in docs/observability.md.
 
 use actix_web::{web, HttpResponse};
 
@@ -13,7 +14,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 #[utoipa::path(get, path = "/metrics", tag = "admin", security(("bearer" = [])),
     responses(
-        (status = 200, description = "Prometheus text (format 0.0.4): messages sent, failed, retried and skipped by this process, the queue depth per status, the send latency", content_type = "text/plain", body = String),
+        (status = 200, description = "Prometheus text (format 0.0.4): HTTP requests by method, route and status and their latency by route; signups, confirmations and unsubscribes; messages sent, failed, retried and skipped by this process, the queue depth per status, the send latency", content_type = "text/plain", body = String),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
     ))]
 pub async fn metrics(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

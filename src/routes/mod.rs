@@ -1,5 +1,6 @@
 //! HTTP routes: public pages and forms, the admin API, the web console. No SQL here.
 
+pub mod access;
 mod admin;
 mod archive;
 pub use error::ApiError;

@@ -38,7 +38,7 @@ pub async fn confirm(
     consent: &ConsentContext,
 ) -> Result<ConfirmOutcome> {
     let hash = token::hash(raw_token);
-    let welcomes = match app.store.confirm_token_state(&hash, Utc::now()).await? {
+    let (welcomes, wanted) = match app.store.confirm_token_state(&hash, Utc::now()).await? {
         // An unknown or expired token writes nothing: no write lock taken
         // for a stranger's guess.
         TokenState::Unknown => return Ok(ConfirmOutcome::Unknown),
@@ -50,7 +50,7 @@ pub async fn confirm(
                 .filter(|(_, slug, _)| only.is_none_or(|o| o.contains(slug)))
                 .map(|(_, slug, _)| slug.clone())
                 .collect::<Vec<_>>();
-            welcomes(app, &email, &wanted).await?
+            (welcomes(app, &email, &wanted).await?, wanted.len())
         }
     };
     let outcome = app
@@ -59,6 +59,11 @@ pub async fn confirm(
         .await?;
     if !welcomes.is_empty() {
         app.mail_queued();
+    }
+    if matches!(outcome, ConfirmOutcome::Confirmed(_)) {
+        // The subscriptions that were pending when this call looked; two
+        // clicks at the same instant may both count them.
+        crate::metrics::subscriptions_confirmed(wanted);
     }
     Ok(outcome)
 }
@@ -125,7 +130,12 @@ pub async fn unsubscribe(
         return Ok(None);
     };
     match app.store.unsubscribe(id, Utc::now(), consent).await {
-        Ok(info) => Ok(Some(info)),
+        Ok((info, ended)) => {
+            if ended {
+                crate::metrics::subscriptions_ended(1);
+            }
+            Ok(Some(info))
+        }
         Err(store::Error::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }

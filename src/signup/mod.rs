@@ -64,11 +64,15 @@ pub async fn signup(app: &App, req: Request) -> Result<Outcome> {
     Ok(Outcome::Accepted)
 }
 
-/// Queues a signup job and wakes the worker if it queued mail.
+/// Queues a signup job and wakes the worker if it queued mail. A signup
+/// that left the address pending is counted in `/metrics`.
 pub async fn submit(app: &App, job: SignupJob) -> Result<store::SignupOutcome> {
     let outcome = app.signups.submit(job).await?;
     if outcome.email_queued {
         app.mail_queued();
+    }
+    if outcome.pending {
+        crate::metrics::signup_accepted();
     }
     Ok(outcome)
 }

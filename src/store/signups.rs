@@ -101,6 +101,7 @@ impl Store {
             // The consent log, and who gets an email.
             let mut consents: Vec<(i64, i64, &ConsentContext)> = Vec::new();
             let mut emailed: Vec<usize> = Vec::new();
+            let mut pending: Vec<bool> = Vec::with_capacity(jobs.len());
             for (i, (j, (sid, confirm_sent_at))) in jobs.iter().zip(&subscribers).enumerate() {
                 let mut any_pending = false;
                 for nid in j.newsletter_ids {
@@ -109,6 +110,7 @@ impl Store {
                         consents.push((*sid, *nid, j.consent));
                     }
                 }
+                pending.push(any_pending);
                 let cooled = confirm_sent_at.is_none_or(|t| t + j.cooldown <= now);
                 if any_pending && cooled {
                     emailed.push(i);
@@ -196,6 +198,7 @@ impl Store {
             Ok(SignupBatch::Written((0..jobs.len())
                 .map(|i| SignupOutcome {
                     email_queued: emailed.contains(&i),
+                    pending: pending[i],
                 })
                 .collect()))
         })

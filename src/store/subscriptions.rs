@@ -24,6 +24,9 @@ pub struct SignupOutcome {
     /// Whether a confirmation email was queued (false within the cooldown or
     /// when everything asked for is already confirmed).
     pub email_queued: bool,
+    /// Whether the address is pending for at least one of the newsletters
+    /// asked for (false when all of them were confirmed already).
+    pub pending: bool,
 }
 
 /// A confirmation token's subscriber, address, expiry and use.
@@ -260,8 +263,8 @@ impl Store {
         subscription_id: i64,
         now: DateTime<Utc>,
         consent: &ConsentContext,
-    ) -> Result<SubscriptionInfo> {
-        both!(self, p => {
+    ) -> Result<(SubscriptionInfo, bool)> {
+        let ended = both!(self, p => {
             let mut tx = p.begin_write().await?;
             let changed: Option<(i64, i64)> = sqlx::query_as(
                 "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $1, updated_at = $1 \
@@ -275,9 +278,9 @@ impl Store {
                 log_consent!(tx, subscriber_id, newsletter_id, "unsubscribed", now, consent)?;
             }
             tx.commit().await?;
-            Ok::<_, Error>(())
+            Ok::<_, Error>(changed.is_some())
         })?;
-        self.subscription_info(subscription_id).await
+        Ok((self.subscription_info(subscription_id).await?, ended))
     }
 
     /// A page of a newsletter's subscribers ordered by subscription id; the

@@ -15,6 +15,7 @@ mod helpers;
 mod idempotency;
 mod import;
 mod input;
+mod observability;
 mod ops;
 mod pages;
 mod preferences;

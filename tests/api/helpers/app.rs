@@ -129,7 +129,7 @@ pub struct TestApp {
 /// Settings every test app gets; `overrides` change or add keys.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        herald::telemetry::init();
+        herald::telemetry::init(herald::config::LogFormat::Text);
     }
     let db = TestDb::create().await;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
