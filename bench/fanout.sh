@@ -116,7 +116,7 @@ fi
 
 echo "bench: building release" >&2
 cargo build --release --quiet
-BIN="$ROOT/target/release/herald"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
 
 # shellcheck source=bench/free_port.sh
 . "$ROOT/bench/free_port.sh"

@@ -81,7 +81,7 @@ fi
 
 log "building release"
 cargo build --release --quiet
-BIN="$ROOT/target/release/herald"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/herald"
 
 # --------------------------------------------------------------------------
 # Scratch space and cleanup

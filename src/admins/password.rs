@@ -3,7 +3,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rand::RngCore;
+use rand::Rng;
 
 /// The fewest characters a console password may have.
 pub const MIN_LEN: usize = 10;

@@ -71,6 +71,29 @@ impl From<crate::domain::Refused> for Error {
     }
 }
 
+/// The `#[validate]` checks of a request struct: the first refused field
+/// (by name), with the code and message its check declares.
+impl From<validator::ValidationErrors> for Error {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields: Vec<_> = errors.field_errors().into_iter().collect();
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        let Some((field, e)) = fields
+            .into_iter()
+            .find_map(|(field, errs)| errs.first().map(|e| (field, e)))
+        else {
+            return Error::invalid("invalid", "a value was refused");
+        };
+        let code = match e.code {
+            std::borrow::Cow::Borrowed(code) => code,
+            std::borrow::Cow::Owned(_) => "invalid",
+        };
+        match &e.message {
+            Some(message) => Error::invalid(code, message),
+            None => Error::invalid(code, format!("{field} was refused")),
+        }
+    }
+}
+
 impl From<crate::store::Error> for Error {
     fn from(e: crate::store::Error) -> Self {
         match e {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
-use rand::Rng;
+use rand::RngExt;
 use tokio::sync::{watch, Notify};
 
 use crate::domain::SubscriberLinks;

@@ -7,6 +7,7 @@ pub use content::{render, DigestContent};
 
 use chrono::Utc;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{IdempotencyKey, MessageKind, Subject, SubscriberEmail};
@@ -14,10 +15,17 @@ use crate::email::{new_message_id, personalise, PersonalLinks};
 use crate::store::{self, Created, Digest, DigestAction, NewDigest, NewMessage, Newsletter};
 
 /// Optional settings for one digest.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct DigestOptions {
     /// At most this many items, newest first (1-100, default 10).
+    #[schema(minimum = 1, maximum = 100)]
+    #[validate(range(
+        min = 1,
+        max = 100,
+        code = "invalid_max_items",
+        message = "max_items is 1 to 100"
+    ))]
     pub max_items: Option<u32>,
     /// This digest's subject, instead of the newsletter's.
     pub subject: Option<String>,
@@ -36,10 +44,8 @@ async fn next_content(
     newsletter: &Newsletter,
     o: &DigestOptions,
 ) -> Result<(DigestContent, Vec<i64>)> {
+    o.validate()?;
     let max = o.max_items.unwrap_or(10);
-    if !(1..=100).contains(&max) {
-        return Err(Error::invalid("invalid_max_items", "max_items is 1 to 100"));
-    }
     let subject = o.subject.as_deref().map(Subject::parse).transpose()?;
     let now = Utc::now();
     let items = app.store.digest_candidates(newsletter.id, now, max).await?;

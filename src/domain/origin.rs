@@ -226,7 +226,7 @@ mod tests {
     /// that redirect tricks are made of.
     #[test]
     fn an_accepted_return_to_never_leaves_the_allowed_origins() {
-        use rand::Rng;
+        use rand::RngExt;
         let s = origins();
         let parts = [
             "https://",

@@ -87,7 +87,7 @@ macro_rules! text_enum {
         {
             fn encode_by_ref(
                 &self,
-                buf: &mut DB::ArgumentBuffer<'q>,
+                buf: &mut DB::ArgumentBuffer,
             ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
                 <&str as sqlx::Encode<DB>>::encode_by_ref(&self.as_str(), buf)
             }

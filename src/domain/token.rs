@@ -2,7 +2,7 @@
 //! unsubscribe tokens that need no storage at all.
 
 use hmac::{Hmac, Mac};
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 /// A fresh 256-bit random token, hex-encoded (64 characters).

@@ -61,7 +61,7 @@ pub fn new_message_id(from: &lettre::message::Mailbox) -> String {
 /// "48 hours", "10 minutes", "3 days" (or "48 годин"), from the catalog.
 pub fn human_duration(catalogs: &Catalogs, lang: Language, d: std::time::Duration) -> String {
     let s = d.as_secs();
-    let (n, unit) = if s >= 86400 && s % 86400 == 0 && s / 86400 > 2 {
+    let (n, unit) = if s >= 86400 && s.is_multiple_of(86400) && s / 86400 > 2 {
         (s / 86400, "duration-days")
     } else if s >= 3600 {
         (s / 3600, "duration-hours")

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use minijinja::value::Kwargs;
+use minijinja::value::{Kwargs, Serde};
 use minijinja::{Environment, State, Value};
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ impl Templates {
         });
         env.add_global("site_name", look.site.name.clone());
         env.add_global("default_lang", look.language.code());
-        env.add_global("site", Value::from_serialize(&look.site));
+        env.add_global("site", Value::from(Serde(&look.site)));
         let (cats, default) = (catalogs.clone(), look.language);
         env.add_function(
             "t",
@@ -178,12 +178,12 @@ impl Templates {
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> anyhow::Result<String> {
         let tmpl = self.env.get_template(name)?;
-        Ok(tmpl.render(Value::from_serialize(ctx))?)
+        Ok(tmpl.render(Value::from(Serde(ctx)))?)
     }
 
     /// Renders `email/<name>/{subject.txt,body.txt,body.html}`.
     pub fn render_email(&self, name: &str, ctx: impl Serialize) -> anyhow::Result<RenderedEmail> {
-        let ctx = Value::from_serialize(ctx);
+        let ctx = Value::from(Serde(ctx));
         let subject = self.render(&format!("email/{name}/subject.txt"), &ctx)?;
         Ok(RenderedEmail {
             // One line: a template can't smuggle a second header in.

@@ -8,6 +8,7 @@ pub use public::{news_atom, news_page, NewsPage, FEED_SIZE, PAGE_SIZE};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{poll_interval, FeedUrl, NewsItem};
@@ -54,17 +55,28 @@ pub async fn add_item(app: &App, b: &ItemBody) -> Result<FeedItem> {
     Ok(app.store.feed_item(id).await?)
 }
 
-/// A page of items, newest first: `limit` (1-1000) before the cursor.
-pub async fn list_items(
-    app: &App,
-    limit: Option<u32>,
-    after: Option<&str>,
-) -> Result<FeedItemPage> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::invalid("invalid_limit", "limit is 1 to 1000"));
-    }
-    let before = match after.filter(|s| !s.is_empty()) {
+/// Which page of items to list.
+#[derive(Deserialize, Default, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// 1 to 1000 (default 50)
+    #[param(minimum = 1, maximum = 1000)]
+    #[validate(range(
+        min = 1,
+        max = 1000,
+        code = "invalid_limit",
+        message = "limit is 1 to 1000"
+    ))]
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page
+    pub after: Option<String>,
+}
+
+/// A page of items, newest first: `limit` before the cursor.
+pub async fn list_items(app: &App, q: &ItemQuery) -> Result<FeedItemPage> {
+    q.validate()?;
+    let limit = q.limit.unwrap_or(50);
+    let before = match q.after.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(c) => Some(
             c.parse::<i64>()

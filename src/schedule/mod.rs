@@ -12,6 +12,8 @@ mod scheduler;
 pub use scheduler::{run, tick};
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use validator::Validate;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{parse_zone, Schedule};
@@ -19,10 +21,16 @@ use crate::store::{self, NewSchedule, Newsletter, ScheduleRun};
 
 /// A schedule change: `schedule` `Some(None)` turns it off; absent fields
 /// keep their value.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Validate)]
 pub struct Change {
     pub schedule: Option<Option<String>>,
     pub timezone: Option<Option<String>>,
+    #[validate(range(
+        min = 1,
+        max = 100,
+        code = "invalid_min_items",
+        message = "min_items is 1 to 100"
+    ))]
     pub min_items: Option<i32>,
 }
 
@@ -84,6 +92,7 @@ pub fn check(
     change: &Change,
     current: (Option<String>, Option<String>, i32),
 ) -> Result<Checked> {
+    change.validate()?;
     let expression = match &change.schedule {
         Some(s) => s.clone().filter(|s| !s.trim().is_empty()),
         None => current.0,
@@ -94,9 +103,6 @@ pub fn check(
     };
     let zone = zone.as_deref().map(parse_zone).transpose()?;
     let min_items = change.min_items.unwrap_or(current.2);
-    if !(1..=100).contains(&min_items) {
-        return Err(Error::invalid("invalid_min_items", "min_items is 1 to 100"));
-    }
     let expression = expression
         .map(|e| Schedule::parse(&e, zone.unwrap_or(app.config.timezone)))
         .transpose()?
@@ -150,12 +156,25 @@ pub async fn set(app: &App, slug: &str, change: &Change) -> Result<Newsletter> {
     apply(app, slug, &checked).await
 }
 
-/// A newsletter's slots, newest first (at most `limit`, 1-1000).
-pub async fn runs(app: &App, slug: &str, limit: Option<u32>) -> Result<Vec<ScheduleRun>> {
-    let limit = limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::invalid("invalid_limit", "limit is 1 to 1000"));
-    }
+/// How many of a newsletter's slots to list.
+#[derive(Deserialize, Default, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// 1 to 1000 (default 100)
+    #[param(minimum = 1, maximum = 1000)]
+    #[validate(range(
+        min = 1,
+        max = 1000,
+        code = "invalid_limit",
+        message = "limit is 1 to 1000"
+    ))]
+    pub limit: Option<u32>,
+}
+
+/// A newsletter's slots, newest first.
+pub async fn runs(app: &App, slug: &str, q: &RunsQuery) -> Result<Vec<ScheduleRun>> {
+    q.validate()?;
+    let limit = q.limit.unwrap_or(100);
     let n = app.store.newsletter_by_slug(slug).await?;
     Ok(app.store.schedule_runs(&n, limit).await?)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, Error, Result, Store};
 
@@ -42,7 +43,7 @@ impl Store {
             "SELECT id, subject, COALESCE(finished_at, created_at) AS sent_at FROM digests \
              WHERE newsletter_id = $1 AND {SENT} ORDER BY id DESC LIMIT $2 OFFSET $3"
         );
-        Ok(both!(self, p => sqlx::query_as(&sql)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(newsletter_id)
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
@@ -66,7 +67,7 @@ impl Store {
             "SELECT di.digest_id, i.title FROM digest_items di JOIN feed_items i ON i.id = di.item_id \
              WHERE di.digest_id IN ({list}) ORDER BY di.digest_id, di.position"
         );
-        Ok(both!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await)?)
     }
 
     /// Digest `id` of the newsletter, if it was sent; `NotFound` for one
@@ -76,7 +77,7 @@ impl Store {
             "SELECT id, subject, body_html, COALESCE(finished_at, created_at) AS sent_at \
              FROM digests WHERE id = $1 AND newsletter_id = $2 AND {SENT}"
         );
-        both!(self, p => sqlx::query_as(&sql)
+        both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
             .bind(newsletter_id)
             .fetch_optional(p)

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, Result, Store, SubscriberPage, SubscriberRow};
 use crate::domain::SubscriptionStatus;
@@ -66,7 +67,7 @@ impl Store {
             day("created_at"),
             day("unsubscribed_at"),
         );
-        Ok(both!(self, p => sqlx::query_as(&sql)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(newsletter_id)
             .bind(since)
             .fetch_all(p)

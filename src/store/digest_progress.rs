@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, writing, BeginWrite, Error, Result, Store};
 use crate::domain::{DigestStatus, MessageStatus};
@@ -137,7 +138,7 @@ impl Store {
         );
         both!(self, p => {
             let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(&sql)
+            let changed = sqlx::query(AssertSqlSafe(sql))
                 .bind(to)
                 .bind(now)
                 .bind(id)

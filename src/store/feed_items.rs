@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, writing, BeginWrite, Error, Result, Store};
 
@@ -112,7 +113,7 @@ impl Store {
             "SELECT fin.item_id, n.slug FROM feed_item_newsletters fin \
              JOIN newsletters n ON n.id = fin.newsletter_id WHERE fin.item_id IN ({list}) ORDER BY n.id"
         );
-        Ok(both!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await)?)
     }
 
     async fn with_newsletters(&self, rows: Vec<ItemRow>) -> Result<Vec<FeedItem>> {
@@ -139,8 +140,9 @@ impl Store {
 
     pub async fn feed_item(&self, id: i64) -> Result<FeedItem> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM feed_items WHERE id = $1");
-        let row: ItemRow = both!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?
-            .ok_or(Error::NotFound)?;
+        let row: ItemRow =
+            both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?
+                .ok_or(Error::NotFound)?;
         Ok(self.with_newsletters(vec![row]).await?.remove(0))
     }
 
@@ -149,7 +151,7 @@ impl Store {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM feed_items WHERE id < $1 ORDER BY id DESC LIMIT $2"
         );
-        let mut rows: Vec<ItemRow> = both!(self, p => sqlx::query_as(&sql)
+        let mut rows: Vec<ItemRow> = both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(before.unwrap_or(i64::MAX))
             .bind(i64::from(limit) + 1)
             .fetch_all(p)

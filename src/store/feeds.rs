@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, writing, BeginWrite, Error, Result, SqliteWriter, Store};
 
@@ -116,8 +117,9 @@ impl Store {
 
     pub async fn feed(&self, id: i64) -> Result<Feed> {
         let sql = format!("SELECT {FEED_COLUMNS} FROM feeds WHERE id = $1");
-        let row: FeedRow = both!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?
-            .ok_or(Error::NotFound)?;
+        let row: FeedRow =
+            both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?
+                .ok_or(Error::NotFound)?;
         let links = self.feed_slugs(Some(id)).await?;
         Ok(Self::with_slugs(vec![row], &links).remove(0))
     }
@@ -126,7 +128,8 @@ impl Store {
     /// so there is no paging.
     pub async fn list_feeds(&self) -> Result<Vec<Feed>> {
         let sql = format!("SELECT {FEED_COLUMNS} FROM feeds ORDER BY id");
-        let rows: Vec<FeedRow> = both!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        let rows: Vec<FeedRow> =
+            both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await)?;
         let links = self.feed_slugs(None).await?;
         Ok(Self::with_slugs(rows, &links))
     }
@@ -173,7 +176,7 @@ impl Store {
         };
         let rows: Vec<DueRow> = match self {
             Store::Sqlite(p) => {
-                sqlx::query_as(&sql(""))
+                sqlx::query_as(AssertSqlSafe(sql("")))
                     .bind(lease_until)
                     .bind(now)
                     .bind(i64::from(limit))
@@ -181,7 +184,7 @@ impl Store {
                     .await?
             }
             Store::Postgres(p) => {
-                sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                sqlx::query_as(AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
                     .bind(lease_until)
                     .bind(now)
                     .bind(i64::from(limit))

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 
 use super::queue::NewMessage;
 use super::{both, BeginWrite, Result, Store, SubscriberRow};
@@ -195,14 +196,14 @@ impl Store {
         both!(self, p => {
             let mut tx = p.begin_write().await?;
 
-            let erased: HashSet<String> = sqlx::query_scalar(&erased_sql)
+            let erased: HashSet<String> = sqlx::query_scalar(AssertSqlSafe(erased_sql))
                 .persistent(false)
                 .bind(&hashes_json)
                 .fetch_all(&mut *tx)
                 .await?
                 .into_iter()
                 .collect();
-            let subscribed: HashSet<String> = sqlx::query_scalar(&subscribed_sql)
+            let subscribed: HashSet<String> = sqlx::query_scalar(AssertSqlSafe(subscribed_sql))
                 .persistent(false)
                 .bind(newsletter_id)
                 .bind(&emails_json)
@@ -224,7 +225,7 @@ impl Store {
             // The subscribers, new or known from other newsletters (whose
             // name is kept, as a signup keeps it).
             let subscribers: Vec<(i64, String, Option<DateTime<Utc>>)> =
-                sqlx::query_as(&subscribers_sql)
+                sqlx::query_as(AssertSqlSafe(subscribers_sql))
                     .persistent(false)
                     .bind(now)
                     .bind(json(&fresh)?)
@@ -234,7 +235,7 @@ impl Store {
 
             // A subscription that appeared meanwhile (a signup racing the
             // import) wins: DO NOTHING, and the row counts as skipped.
-            let imported: HashSet<i64> = sqlx::query_scalar(&subscriptions_sql)
+            let imported: HashSet<i64> = sqlx::query_scalar(AssertSqlSafe(subscriptions_sql))
                 .persistent(false)
                 .bind(newsletter_id)
                 .bind(state)
@@ -251,7 +252,7 @@ impl Store {
                 return Ok(ImportBatch::Written(BatchOutcome { skipped, ..Default::default() }));
             }
             let imported_ids: Vec<i64> = ids.iter().copied().filter(|id| imported.contains(id)).collect();
-            sqlx::query(&consent_sql)
+            sqlx::query(AssertSqlSafe(consent_sql))
                 .persistent(false)
                 .bind(newsletter_id)
                 .bind(action)
@@ -274,7 +275,7 @@ impl Store {
                             let due_ids: Vec<i64> = due.iter().map(|d| d.0).collect();
                             let due_json = json(&due_ids)?;
                             let mut pending: HashMap<i64, Vec<String>> = HashMap::new();
-                            let names: Vec<(i64, SubscriptionStatus, String)> = sqlx::query_as(&pending_sql)
+                            let names: Vec<(i64, SubscriptionStatus, String)> = sqlx::query_as(AssertSqlSafe(pending_sql))
         .persistent(false)
                                 .bind(&due_json)
                                 .fetch_all(&mut *tx)
@@ -302,7 +303,7 @@ impl Store {
                                 .iter()
                                 .map(|(id, c)| (c.token_hash.as_str(), *id))
                                 .collect();
-                            sqlx::query(&tokens_sql)
+                            sqlx::query(AssertSqlSafe(tokens_sql))
         .persistent(false)
                                 .bind(now)
                                 .bind(now + *confirm_ttl)
@@ -312,7 +313,7 @@ impl Store {
                             for (id, c) in &confirmations {
                                 c.message.insert(&mut *tx, Some(*id), now).await?;
                             }
-                            sqlx::query(&sent_sql)
+                            sqlx::query(AssertSqlSafe(sent_sql))
         .persistent(false)
                                 .bind(now)
                                 .bind(&due_json)
@@ -357,7 +358,7 @@ impl Store {
              FROM subscriptions s JOIN subscribers sub ON sub.id = s.subscriber_id \
              WHERE {filter} AND s.id > $3 ORDER BY s.id LIMIT $4"
         );
-        Ok(both!(self, p => sqlx::query_as(&sql)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .persistent(false)
             .bind(newsletter_id)
             .bind(status)

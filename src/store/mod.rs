@@ -3,12 +3,19 @@
 //! Queries are written once with `$n` placeholders (SQLite understands them
 //! too) and run on either pool through [`both!`]; only where the dialects
 //! differ is there a `match`.
+//!
+//! sqlx takes a `&'static str` as SQL, or a string marked `AssertSqlSafe`.
+//! Herald marks only strings it builds here from its own constants (column
+//! lists, dialect fragments, integer ids it read itself); every value from
+//! outside goes in as a bound parameter.
 
 mod addresses;
 mod admin_tokens;
 mod admin_users;
 mod archive;
 mod backup;
+#[cfg(test)]
+mod checksums;
 mod console;
 mod digest_progress;
 mod digests;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use super::{both, writing, Error, Result, Store};
 use crate::domain::Language;
@@ -95,7 +96,7 @@ impl Store {
              digest_subject, created_at, welcome_subject, welcome_body, language, public_archive) \
              VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $9, $10, $11, $12) RETURNING {COLUMNS}"
         );
-        both!(self, p => sqlx::query_as(&sql)
+        both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(n.slug)
             .bind(n.name)
             .bind(n.description)
@@ -117,7 +118,7 @@ impl Store {
     pub async fn list_newsletters(&self) -> Result<Vec<Newsletter>> {
         let sql =
             format!("SELECT {COLUMNS} FROM newsletters WHERE archived_at IS NULL ORDER BY id");
-        Ok(both!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+        Ok(both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await)?)
     }
 
     /// A newsletter that is not archived; `NotFound` otherwise.
@@ -127,7 +128,7 @@ impl Store {
         }
         let sql =
             format!("SELECT {COLUMNS} FROM newsletters WHERE slug = $1 AND archived_at IS NULL");
-        both!(self, p => sqlx::query_as(&sql).bind(slug).fetch_optional(p).await)?
+        both!(self, p => sqlx::query_as(AssertSqlSafe(sql)).bind(slug).fetch_optional(p).await)?
             .ok_or(Error::NotFound)
     }
 
@@ -141,7 +142,7 @@ impl Store {
              reply_to = $5, digest_subject = $7, welcome_subject = $8, welcome_body = $9, \
              language = $10, public_archive = $11 WHERE slug = $6 AND archived_at IS NULL RETURNING {COLUMNS}"
         );
-        both!(self, p => sqlx::query_as(&sql)
+        both!(self, p => sqlx::query_as(AssertSqlSafe(sql))
             .bind(n.name)
             .bind(n.description)
             .bind(n.from_name)

@@ -4,6 +4,7 @@
 //! outcome recorded one message at a time.
 
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 
 use super::{both, writing, BeginWrite, Result, SqliteWriter, Store};
 use crate::domain::{MessageKind, SubscriptionStatus};
@@ -169,7 +170,7 @@ impl Store {
             let mut rows: Vec<QueuedMessage> = match self {
                 Store::Sqlite(p) => {
                     let mut writer = SqliteWriter::acquire(p).await?;
-                    sqlx::query_as(&sql(""))
+                    sqlx::query_as(AssertSqlSafe(sql("")))
                         .bind(lease_until)
                         .bind(worker)
                         .bind(now)
@@ -187,7 +188,7 @@ impl Store {
                     sqlx::query("SET LOCAL synchronous_commit = off")
                         .execute(&mut *tx)
                         .await?;
-                    let rows = sqlx::query_as(&sql(" FOR UPDATE SKIP LOCKED"))
+                    let rows = sqlx::query_as(AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
                         .bind(lease_until)
                         .bind(worker)
                         .bind(now)
@@ -219,10 +220,10 @@ impl Store {
         match self {
             Store::Sqlite(p) => {
                 let list = serde_json::to_string(ids).expect("integers serialise");
-                sqlx::query(&format!(
+                sqlx::query(AssertSqlSafe(format!(
                     "{set} WHERE id IN (SELECT value FROM json_each($2)) \
                      AND worker_id = $3 AND status = 'sending'"
-                ))
+                )))
                 .bind(now)
                 .bind(list)
                 .bind(worker)
@@ -230,9 +231,9 @@ impl Store {
                 .await?;
             }
             Store::Postgres(p) => {
-                sqlx::query(&format!(
+                sqlx::query(AssertSqlSafe(format!(
                     "{set} WHERE id = ANY($2) AND worker_id = $3 AND status = 'sending'"
-                ))
+                )))
                 .bind(now)
                 .bind(ids)
                 .bind(worker)
@@ -324,9 +325,9 @@ impl Store {
             "SELECT MIN(lease_until) FROM messages WHERE status = 'sending' AND {DIGEST_LIVE}"
         );
         let mut next: Option<DateTime<Utc>> = None;
-        for sql in [queued.as_str(), leased.as_str()] {
+        for sql in [queued, leased] {
             let at: Option<DateTime<Utc>> =
-                both!(self, p => sqlx::query_scalar(sql).fetch_one(p).await)?;
+                both!(self, p => sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(p).await)?;
             next = match (next, at) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

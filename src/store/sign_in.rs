@@ -29,12 +29,14 @@ impl Store {
     where
         F: Fn(&[Attempts]) -> std::result::Result<Vec<i64>, u64>,
     {
-        let lock = match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => " FOR UPDATE",
+        let select = match self {
+            Store::Sqlite(_) => {
+                "SELECT failures, last_at FROM sign_in_failures WHERE key_hash = $1"
+            }
+            Store::Postgres(_) => {
+                "SELECT failures, last_at FROM sign_in_failures WHERE key_hash = $1 FOR UPDATE"
+            }
         };
-        let select =
-            format!("SELECT failures, last_at FROM sign_in_failures WHERE key_hash = $1{lock}");
         both!(self, p => {
             let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM sign_in_failures WHERE last_at < $1")
@@ -52,7 +54,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let (failures, last_at): (i64, DateTime<Utc>) = sqlx::query_as(&select)
+                let (failures, last_at): (i64, DateTime<Utc>) = sqlx::query_as(select)
                     .bind(key)
                     .fetch_one(&mut *tx)
                     .await?;

@@ -11,6 +11,7 @@ pub use import::{ImportError, Importer, Mode, Summary, MAX_INVALID_LISTED};
 
 use chrono::Utc;
 use serde::Deserialize;
+use validator::Validate;
 
 use crate::app::{App, Error, Result};
 use crate::domain::{ConsentNote, SubscriberEmail, SubscriberName, SubscriptionStatus};
@@ -39,20 +40,32 @@ pub fn status_filter(raw: Option<&str>) -> Result<Option<SubscriptionStatus>> {
     raw.filter(|s| !s.is_empty()).map(parse_status).transpose()
 }
 
-/// A page of a newsletter's subscribers, `limit` (1-1000) after the cursor.
-pub async fn list(
-    app: &App,
-    slug: &str,
-    status: Option<&str>,
-    limit: Option<u32>,
-    after: Option<&str>,
-) -> Result<SubscriberPage> {
-    let status = status_filter(status)?;
-    let limit = limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::invalid("invalid_limit", "limit is 1 to 1000"));
-    }
-    let after = match after.filter(|s| !s.is_empty()) {
+/// Which page of a newsletter's subscribers to list.
+#[derive(Deserialize, Default, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// pending, confirmed or unsubscribed
+    #[param(pattern = "^(pending|confirmed|unsubscribed)?$")]
+    pub status: Option<String>,
+    /// 1 to 1000 (default 50)
+    #[param(minimum = 1, maximum = 1000)]
+    #[validate(range(
+        min = 1,
+        max = 1000,
+        code = "invalid_limit",
+        message = "limit is 1 to 1000"
+    ))]
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page
+    pub after: Option<String>,
+}
+
+/// A page of a newsletter's subscribers, `limit` after the cursor.
+pub async fn list(app: &App, slug: &str, q: &PageQuery) -> Result<SubscriberPage> {
+    let status = status_filter(q.status.as_deref())?;
+    q.validate()?;
+    let limit = q.limit.unwrap_or(50);
+    let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
         None => 0,
         Some(c) => c
             .parse::<i64>()

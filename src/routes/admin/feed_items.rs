@@ -1,10 +1,9 @@
 //! `/api/admin/feed-items`: the news feed editors post to.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 use super::Admin;
-use crate::news::{self, ItemBody};
+use crate::news::{self, ItemBody, ItemQuery};
 use crate::routes::idempotency::Idempotency;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::{FeedItem, FeedItemPage};
@@ -38,16 +37,6 @@ pub async fn create(
     .await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ItemQuery {
-    /// 1 to 1000 (default 50)
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
-    /// The `next` cursor of the previous page
-    after: Option<String>,
-}
-
 #[utoipa::path(get, path = "/api/admin/feed-items", tag = "admin", security(("bearer" = [])),
     params(ItemQuery),
     responses(
@@ -63,7 +52,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q: ItemQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let page = news::list_items(&state, q.limit, q.after.as_deref()).await?;
+    let page = news::list_items(&state, &q).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

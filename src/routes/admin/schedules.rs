@@ -3,20 +3,11 @@
 //! newsletter).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 use super::Admin;
 use crate::routes::{error::ApiError, error::ErrorBody, AppState};
-use crate::schedule;
+use crate::schedule::{self, RunsQuery};
 use crate::store::ScheduleRun;
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RunsQuery {
-    /// 1 to 1000 (default 100)
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
-}
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/runs", tag = "admin", security(("bearer" = [])),
     params(("slug" = String, Path), RunsQuery),
@@ -35,5 +26,5 @@ pub async fn runs(
 ) -> Result<HttpResponse, ApiError> {
     let q: RunsQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    Ok(HttpResponse::Ok().json(schedule::runs(&state, &slug, q.limit).await?))
+    Ok(HttpResponse::Ok().json(schedule::runs(&state, &slug, &q).await?))
 }

@@ -8,20 +8,7 @@ use super::Admin;
 use crate::routes::idempotency::Idempotency;
 use crate::routes::{body, error::ApiError, error::ErrorBody, AppState};
 use crate::store::{AddressData, SubscriberPage, SubscriberRow};
-use crate::subscribers::{self, AddBody};
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// pending, confirmed or unsubscribed
-    #[param(pattern = "^(pending|confirmed|unsubscribed)?$")]
-    status: Option<String>,
-    /// 1 to 1000 (default 50)
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
-    /// The `next` cursor of the previous page
-    after: Option<String>,
-}
+use crate::subscribers::{self, AddBody, PageQuery};
 
 #[utoipa::path(get, path = "/api/admin/newsletters/{slug}/subscribers", tag = "admin", security(("bearer" = [])),
     params(("slug" = String, Path), PageQuery),
@@ -37,14 +24,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
-    let page = subscribers::list(
-        &state,
-        &slug,
-        q.status.as_deref(),
-        q.limit,
-        q.after.as_deref(),
-    )
-    .await?;
+    let page = subscribers::list(&state, &slug, &q).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -3,6 +3,7 @@
 //! Shared helpers live here.
 
 mod auth;
+mod limits;
 mod newsletters;
 mod subscriber_list;
 

@@ -29,7 +29,7 @@ async fn text_values(app: &TestApp) -> Vec<String> {
                 let sql =
                     format!("SELECT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
                 out.extend(
-                    sqlx::query_scalar::<_, String>(&sql)
+                    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
                         .fetch_all(p)
                         .await
                         .unwrap(),
@@ -48,7 +48,7 @@ async fn text_values(app: &TestApp) -> Vec<String> {
             for (t, c) in cols {
                 let sql = format!("SELECT \"{c}\"::text FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
                 out.extend(
-                    sqlx::query_scalar::<_, String>(&sql)
+                    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
                         .fetch_all(p)
                         .await
                         .unwrap(),

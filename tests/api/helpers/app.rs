@@ -49,7 +49,7 @@ impl TestDb {
                 let Store::Postgres(pool) = &store else {
                     panic!("TEST_DATABASE_URL must be a postgres:// URL")
                 };
-                sqlx::query(&format!("CREATE DATABASE {name}"))
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(pool)
                     .await
                     .expect("create test database");
@@ -104,7 +104,7 @@ impl Drop for TestDb {
                         if let Ok(store) = Store::connect(&admin_url).await {
                             if let Store::Postgres(pool) = &store {
                                 let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                                let _ = sqlx::query(&sql).execute(pool).await;
+                                let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await;
                             }
                             store.close().await;
                         }

@@ -15,7 +15,7 @@ pub use digests::*;
 pub use mail::*;
 pub use relay::*;
 
-use rand::Rng;
+use rand::RngExt;
 
 pub fn random_hex(n: usize) -> String {
     let mut rng = rand::rng();

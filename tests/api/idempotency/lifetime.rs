@@ -11,7 +11,7 @@ use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// Runs `sql` on the app's database with `$1` the instant `at` and `$2`
 /// the key; answers how many rows it changed.
-async fn exec(app: &TestApp, sql: &str, at: DateTime<Utc>, key: &[u8]) -> u64 {
+async fn exec(app: &TestApp, sql: &'static str, at: DateTime<Utc>, key: &[u8]) -> u64 {
     let key = std::str::from_utf8(key).unwrap();
     match &app.store {
         Store::Sqlite(p) => sqlx::query(sql)

@@ -28,7 +28,10 @@ async fn a_database_outage_is_503_with_retry_after_and_passes() {
         unreachable!()
     };
     let set = |allow: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
-    sqlx::query(&set(false)).execute(pg).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(set(false)))
+        .execute(pg)
+        .await
+        .unwrap();
     sqlx::query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -56,7 +59,10 @@ async fn a_database_outage_is_503_with_retry_after_and_passes() {
     assert!(r.headers().contains_key("retry-after"));
 
     // Back: Herald recovers without a restart.
-    sqlx::query(&set(true)).execute(pg).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(set(true)))
+        .execute(pg)
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let reader = unique_email();
     loop {

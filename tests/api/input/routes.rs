@@ -1,7 +1,7 @@
 //! Refused fields, wrong methods and unknown paths: the 4xx the contract
 //! names, never a 5xx.
 
-use rand::Rng;
+use rand::RngExt;
 use serde_json::json;
 
 use crate::helpers::{spawn_app, unique_email};
