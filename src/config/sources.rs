@@ -123,7 +123,7 @@ pub fn unknown_variables<'a>(
             let guess = unfiled.map(str::to_string).or_else(|| {
                 known
                     .iter()
-                    .map(|k| (edit_distance(n, k), k))
+                    .map(|k| (strsim::levenshtein(n, k), k))
                     .filter(|(d, _)| *d <= 3)
                     .min()
                     .map(|(_, k)| k.clone())
@@ -140,24 +140,6 @@ fn known_variables() -> Vec<String> {
         .map(|k| format!("HERALD_{}_FILE", k.to_uppercase()));
     let others = OTHER_VARIABLES.iter().map(|v| v.to_string());
     keys.chain(files).chain(others).collect()
-}
-
-/// Levenshtein distance, for "did you mean" (names are short ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -328,6 +310,5 @@ mod tests {
                 ("HERALD_COMPLETELY_DIFFERENT".to_string(), None),
             ]
         );
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
