@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,10 @@ type Limiter =
 pub struct RateLimiter {
     quota: Option<Quota>,
     gcra: RwLock<Limiter>,
+    /// The count of clients past which the next clean-up runs: it doubles
+    /// with what a clean-up leaves, so a flood of clients costs a scan now
+    /// and then, not one per request.
+    clean_at: AtomicUsize,
     clock: DefaultClock,
     /// Clients that have used their budget, until when: so a client over
     /// the limit can be refused before its request is looked at.
@@ -60,6 +65,7 @@ impl RateLimiter {
         Self {
             quota,
             gcra,
+            clean_at: AtomicUsize::new(MAX_KEYS),
             clock,
             spent: Mutex::new(HashMap::new()),
         }
@@ -85,7 +91,10 @@ impl RateLimiter {
         let key = client_key(ip);
         let (result, full) = {
             let gcra = self.gcra.read().expect("not poisoned");
-            (gcra.check_key(&key), gcra.len() > MAX_KEYS)
+            (
+                gcra.check_key(&key),
+                gcra.len() > self.clean_at.load(Ordering::Relaxed),
+            )
         };
         if full {
             self.forget();
@@ -121,12 +130,17 @@ impl RateLimiter {
 
     fn forget(&self) {
         let mut gcra = self.gcra.write().expect("not poisoned");
+        if gcra.len() <= self.clean_at.load(Ordering::Relaxed) {
+            return; // another request cleaned up meanwhile
+        }
         gcra.retain_recent();
         gcra.shrink_to_fit();
-        if gcra.len() > 2 * MAX_KEYS {
+        if gcra.len() > 4 * MAX_KEYS {
             tracing::warn!(clients = gcra.len(), "rate limiter full: starting afresh");
             *gcra = fresh(self.quota, &self.clock);
         }
+        self.clean_at
+            .store((2 * gcra.len()).max(MAX_KEYS), Ordering::Relaxed);
     }
 }
 

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{both, BeginWrite, Result, Store};
+use super::{both, writing, BeginWrite, Result, Store};
 
 /// A key's count so far: failures (attempts not taken back) and when the
 /// last one came.
@@ -19,7 +19,7 @@ pub struct Attempts {
 impl Store {
     /// Reads the keys' counts and asks `decide`: `Ok(new counts)` stores
     /// them (with `last_at = now`), `Err(wait)` stores nothing and is
-    /// returned. Rows untouched for a day are dropped on the way.
+    /// returned. Rows untouched for a day are dropped first.
     pub async fn sign_in_attempt<F>(
         &self,
         keys: &[String],
@@ -29,35 +29,28 @@ impl Store {
     where
         F: Fn(&[Attempts]) -> std::result::Result<Vec<i64>, u64>,
     {
-        let select = match self {
-            Store::Sqlite(_) => {
-                "SELECT failures, last_at FROM sign_in_failures WHERE key_hash = $1"
-            }
-            Store::Postgres(_) => {
-                "SELECT failures, last_at FROM sign_in_failures WHERE key_hash = $1 FOR UPDATE"
-            }
-        };
+        // Rows untouched for a day go first, on their own: never inside
+        // the transaction below, whose rows they could be.
+        writing!(self, p => sqlx::query("DELETE FROM sign_in_failures WHERE last_at < $1")
+            .bind(now - chrono::Duration::days(1))
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         both!(self, p => {
             let mut tx = p.begin_write().await?;
-            sqlx::query("DELETE FROM sign_in_failures WHERE last_at < $1")
-                .bind(now - chrono::Duration::days(1))
-                .execute(&mut *tx)
-                .await?;
             let mut seen = Vec::with_capacity(keys.len());
             for key in keys {
-                // The row exists first, so PostgreSQL can lock it.
-                sqlx::query(
+                // Creates the row or, if it exists, locks it (PostgreSQL),
+                // and reads it, in one statement.
+                let (failures, last_at): (i64, DateTime<Utc>) = sqlx::query_as(
                     "INSERT INTO sign_in_failures (key_hash, failures, last_at) VALUES ($1, 0, $2) \
-                     ON CONFLICT (key_hash) DO NOTHING",
+                     ON CONFLICT (key_hash) DO UPDATE SET key_hash = excluded.key_hash \
+                     RETURNING failures, last_at",
                 )
                 .bind(key)
                 .bind(now)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
-                let (failures, last_at): (i64, DateTime<Utc>) = sqlx::query_as(select)
-                    .bind(key)
-                    .fetch_one(&mut *tx)
-                    .await?;
                 seen.push(Attempts { failures, last_at: (failures > 0).then_some(last_at) });
             }
             let counts = match decide(&seen) {

@@ -208,24 +208,28 @@ impl Store {
                     }
                 }
             }
-            // The link is used up once it has confirmed everything it can
-            // (a reader who unticked a newsletter may still come back for
-            // it). A later signup then gets a fresh email at once: the
-            // resend cooldown was for this link.
-            if used {
-                let left: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
-                     WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL",
+            // The address's links are used up once nothing is left for them
+            // to confirm (a reader who unticked a newsletter may still come
+            // back for it): this one, and older ones from earlier emails. A
+            // later signup then gets a fresh email at once: the resend
+            // cooldown was for those links.
+            let left: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+                 WHERE s.subscriber_id = $1 AND s.status = 'pending' AND n.archived_at IS NULL",
+            )
+            .bind(subscriber_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if left == 0 {
+                sqlx::query(
+                    "UPDATE tokens SET used_at = $1 \
+                     WHERE subscriber_id = $2 AND purpose = 'confirm' AND used_at IS NULL",
                 )
+                .bind(now)
                 .bind(subscriber_id)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-                if left == 0 {
-                    sqlx::query("UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-                        .bind(now)
-                        .bind(token_hash)
-                        .execute(&mut *tx)
-                        .await?;
+                if used {
                     sqlx::query("UPDATE subscribers SET confirm_sent_at = NULL WHERE id = $1")
                         .bind(subscriber_id)
                         .execute(&mut *tx)

@@ -318,3 +318,38 @@ async fn a_used_link_confirms_nothing_later() {
         Some("confirmed")
     );
 }
+
+/// Confirming through the newest email retires the links of the older
+/// ones too: none of them confirms a later signup.
+#[tokio::test]
+async fn confirming_retires_the_older_emails_links_too() {
+    let app = spawn_app_with(&[("resend_cooldown", "0s")]).await;
+    app.add_newsletter("daily", "Daily briefing").await;
+    let email = unique_email();
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    let mails = wait_for_emails(&email, 2).await;
+    let tokens: Vec<String> = mails
+        .iter()
+        .map(|m| link_token(m["text"].as_str().unwrap(), "confirm"))
+        .collect();
+    assert_ne!(tokens[0], tokens[1]);
+    // Either email's link confirms; then the other one is spent as well.
+    let (used, other) = (&tokens[1], &tokens[0]);
+    assert_eq!(confirm(&app, used).await.status(), 200);
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("confirmed")
+    );
+
+    let r = crate::helpers::set_status(&app, "daily", &email, "unsubscribed").await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(app.signup(&email, &["daily"]).await.status(), 202);
+    let r = confirm(&app, other).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("already been used"));
+    assert_eq!(
+        app.status_of("daily", &email).await.as_deref(),
+        Some("pending")
+    );
+}
