@@ -26,10 +26,11 @@ pub fn health_url(listen: &str) -> String {
 /// Passes when `url` answers 200 within `timeout`; anything else (another
 /// status, a redirect, a refused connection, silence) fails, saying what.
 pub async fn health(url: &str, timeout: Duration) -> anyhow::Result<()> {
-    let url = if url.ends_with("/health") {
-        url.to_string()
+    let base = url.trim_end_matches('/');
+    let url = if base.ends_with("/health") {
+        base.to_string()
     } else {
-        format!("{}/health", url.trim_end_matches('/'))
+        format!("{base}/health")
     };
     let client = reqwest::Client::builder()
         .timeout(timeout)

@@ -45,6 +45,12 @@ fn warnings(env: &BTreeMap<String, String>) -> Vec<String> {
             );
         }
     }
+    if env.contains_key("DATABASE_URL") && env.contains_key("HERALD_DATABASE_URL_FILE") {
+        out.push(
+            "both DATABASE_URL and HERALD_DATABASE_URL_FILE are set: using HERALD_DATABASE_URL_FILE"
+                .to_string(),
+        );
+    }
     for (name, guess) in unknown_variables(env.keys().map(String::as_str)) {
         out.push(match guess {
             Some(known) => {
@@ -91,6 +97,11 @@ mod tests {
         ]);
         assert!(warnings(&same).is_empty());
         assert!(warnings(&env(&[("DATABASE_URL", "sqlite://x.db")])).is_empty());
+        let file = env(&[
+            ("DATABASE_URL", "sqlite://x.db"),
+            ("HERALD_DATABASE_URL_FILE", "/run/secrets/db"),
+        ]);
+        assert_eq!(warnings(&file).len(), 1);
     }
 
     #[test]
