@@ -31,4 +31,5 @@ pub mod signup;
 pub mod startup;
 pub mod store;
 pub mod subscribers;
+pub mod suppressions;
 pub mod telemetry;

@@ -5,7 +5,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::admin::{digests, feed_items, feeds, import, newsletters, schedules, subscribers};
+use super::admin::{
+    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions,
+};
 use super::{
     archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
 };
@@ -102,6 +104,9 @@ impl Modify for UniqueOperationIds {
         subscribers::set_status,
         subscribers::address,
         subscribers::erase,
+        suppressions::list,
+        suppressions::get,
+        suppressions::lift,
         schedules::runs,
         digests::preview,
         digests::create,

@@ -32,6 +32,7 @@ mod sign_in;
 mod signups;
 mod sqlite_writer;
 mod subscriptions;
+mod suppressions;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub use queue::{NewMessage, QueuedMessage};
 pub use schedules::{NewSchedule, ScheduleRun, Scheduled};
 pub use sign_in::Attempts;
 pub use signups::{SignupBatch, SignupWrite};
+pub use suppressions::{NewSuppression, Suppressed, Suppression};
 pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
     TokenState,

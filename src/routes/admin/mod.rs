@@ -8,6 +8,7 @@ pub(crate) mod import;
 pub(crate) mod newsletters;
 pub(crate) mod schedules;
 pub(crate) mod subscribers;
+pub(crate) mod suppressions;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -156,6 +157,17 @@ pub fn scope() -> actix_web::Scope {
             vec![
                 ("GET", web::get().to(subscribers::address)),
                 ("DELETE", web::delete().to(subscribers::erase)),
+            ],
+        ))
+        .service(resource(
+            "/suppressions",
+            vec![("GET", web::get().to(suppressions::list))],
+        ))
+        .service(resource(
+            "/suppressions/{email}",
+            vec![
+                ("GET", web::get().to(suppressions::get)),
+                ("DELETE", web::delete().to(suppressions::lift)),
             ],
         ))
 }

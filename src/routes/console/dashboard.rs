@@ -104,7 +104,12 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
         "admin/dashboard.html",
         Some(&session),
         "dashboard",
-        json!({ "cards": cards, "chart_width": WIDTH, "chart_height": HEIGHT }),
+        json!({
+            "cards": cards,
+            "chart_width": WIDTH,
+            "chart_height": HEIGHT,
+            "suppressed": crate::suppressions::count(&state).await?,
+        }),
     ))
 }
 
