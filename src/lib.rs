@@ -11,6 +11,7 @@ pub mod admins;
 pub mod app;
 pub mod archive;
 pub mod backup;
+pub mod bounces;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -81,6 +81,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
             retry_max: config.retry_max,
             retry_for: config.retry_for,
             poll: config.worker_poll,
+            bounce: crate::bounces::verp(config, &store).await?,
         },
         wake,
         links,
@@ -149,6 +150,28 @@ async fn purge_loop(store: Store, config: Arc<Config>, mut stop: watch::Receiver
     }
 }
 
+/// The bounce listener, when `bounce_listen` is set (bound here, so a
+/// port in use stops the start).
+async fn bounce_listener(app: &App) -> anyhow::Result<Option<crate::bounces::Listener>> {
+    let Some(addr) = &app.config.bounce.listen else {
+        return Ok(None);
+    };
+    let verp = crate::bounces::verp(&app.config, &app.store)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("`bounce_listen` needs `bounce_domain`"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("bounce listener: cannot listen on {addr}: {e}"))?;
+    Ok(Some(crate::bounces::Listener {
+        listener,
+        inbound: crate::bounces::Inbound {
+            store: app.store.clone(),
+            suppressor: app.suppressor(),
+            verp,
+        },
+    }))
+}
+
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
@@ -184,6 +207,9 @@ impl Application {
         let headers_config = config.clone();
         let app = Arc::new(App::new(config, store.clone(), wake).await?);
         tokio::spawn(crate::schedule::run(app.clone(), stop_rx.clone()));
+        if let Some(listener) = bounce_listener(&app).await? {
+            tokio::spawn(crate::bounces::serve(listener, stop_rx.clone()));
+        }
         let state = web::Data::new(AppState::new(app)?);
         let origins = state.config.allowed_origins.clone();
         let server = HttpServer::new(move || {

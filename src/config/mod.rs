@@ -5,6 +5,7 @@
 //! with the warnings to log is `load.rs`, and the parsers of single values
 //! (durations, rates, sizes, CIDRs, DKIM) are in `parse.rs`.
 
+mod bounce;
 mod load;
 mod parse;
 mod sources;
@@ -20,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::{parse_origins, Origin, SignupOrigins};
 
+pub use bounce::BounceSettings;
 pub use load::Loaded;
 pub use parse::{parse_bool, parse_duration, parse_rate, parse_size, LogFormat};
 use parse::{parse_dkim, parse_proxies, parse_site, quoted_name};
@@ -73,6 +75,12 @@ pub const KEYS: &[&str] = &[
     "accent_color",
     "language",
     "log_format",
+    "bounce_domain",
+    "bounce_listen",
+    "webhook_user",
+    "webhook_password",
+    "sns_topic_arns",
+    "sns_test_cert_file",
 ];
 
 /// The publication readers see: its name (replacing "Herald" on every
@@ -179,6 +187,8 @@ pub struct Config {
     pub language: crate::domain::Language,
     /// How log lines are written on standard error.
     pub log_format: LogFormat,
+    /// VERP, the bounce listener and the provider webhooks.
+    pub bounce: BounceSettings,
 }
 
 impl Config {
@@ -290,6 +300,7 @@ impl Config {
                 .map_err(|r| anyhow::anyhow!("invalid `language`: {}", r.message))?,
             log_format: LogFormat::parse(get("log_format").unwrap_or("text"))
                 .context("invalid `log_format`")?,
+            bounce: BounceSettings::parse(|k| get(k).map(str::to_string))?,
             site,
         })
     }

@@ -14,7 +14,12 @@ use super::KEYS;
 
 /// The keys that hold secrets: each may instead be read from a file named
 /// by `HERALD_<KEY>_FILE` (or `<key>_file` in the TOML file).
-pub const SECRET_KEYS: &[&str] = &["database_url", "smtp_url", "admin_token"];
+pub const SECRET_KEYS: &[&str] = &[
+    "database_url",
+    "smtp_url",
+    "admin_token",
+    "webhook_password",
+];
 
 /// `HERALD_` variables that are Herald's but no key of [`KEYS`].
 const OTHER_VARIABLES: &[&str] = &["HERALD_CONFIG"];

@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub send_timeout: Duration,
     /// The publication's name, in each `List-Id`.
     pub site_name: String,
+    /// Signs VERP envelope senders, when a bounce domain is configured.
+    pub bounce: Option<crate::bounces::Verp>,
 }
 
 pub struct Worker {
@@ -321,10 +323,18 @@ impl Worker {
     async fn bounced(&self, m: &QueuedMessage, e: &SendError) {
         let suppressed = if e.is_hard_bounce() && m.kind != MessageKind::Test {
             self.suppressor
-                .suppress(&m.recipient, SuppressionReason::HardBounce, Source::Smtp, Some(&e.message))
+                .suppress(
+                    &m.recipient,
+                    SuppressionReason::HardBounce,
+                    Source::Smtp,
+                    Some(&e.message),
+                )
                 .await
-        } else if let (true, MessageKind::Digest, Some(digest)) = (e.transient, m.kind, m.digest_id) {
-            self.suppressor.soft_failure(&m.recipient, digest, &e.message).await
+        } else if let (true, MessageKind::Digest, Some(digest)) = (e.transient, m.kind, m.digest_id)
+        {
+            self.suppressor
+                .soft_failure(&m.recipient, digest, &e.message)
+                .await
         } else {
             return;
         };

@@ -67,6 +67,7 @@ impl Worker {
                 text: BodyText::Plain(m.body_text.as_deref().unwrap_or_default()),
                 html: BodyText::Plain(m.body_html.as_deref().unwrap_or_default()),
                 headers: Vec::new(),
+                envelope_from: self.bounce_address(m),
             })
             .map_err(permanent)?;
             return Ok(Prepared::Send(Box::new(message)));
@@ -141,9 +142,17 @@ impl Worker {
                 ),
                 ("List-Id", list_id),
             ],
+            envelope_from: self.bounce_address(m),
         })
         .map_err(permanent)?;
         Ok(Prepared::Send(Box::new(message)))
+    }
+
+    /// The VERP envelope sender of a message to a reader (not of a test
+    /// digest to an editor), when a bounce domain is configured.
+    fn bounce_address(&self, m: &QueuedMessage) -> Option<String> {
+        let verp = self.config.bounce.as_ref()?;
+        (m.kind != MessageKind::Test).then(|| verp.address(m.id))
     }
 
     /// The From of a message: its own sender (an address, or `"Name"

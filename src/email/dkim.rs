@@ -237,6 +237,7 @@ mod tests {
                 ("List-Unsubscribe", "<https://example.com/u?t=1>".into()),
                 ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()),
             ],
+            envelope_from: None,
         })
         .unwrap()
     }

@@ -118,7 +118,13 @@ async fn write_eml(dir: &std::path::Path, message: &Message) -> std::io::Result<
     let tmp = dir.join(format!(".{name}.tmp"));
     let dest = dir.join(name);
     let dir = dir.to_path_buf();
-    let bytes = message.formatted();
+    let mut bytes = message.formatted();
+    // What the receiving server would add: where bounces go.
+    if let Some(sender) = message.envelope().from() {
+        let mut with = format!("Return-Path: <{sender}>\r\n").into_bytes();
+        with.append(&mut bytes);
+        bytes = with;
+    }
     // One trip to the blocking pool, not one per file operation.
     tokio::task::spawn_blocking(move || {
         if let Err(e) = write_private(&tmp, &bytes) {

@@ -16,6 +16,9 @@ pub struct Outgoing<'a> {
     /// Extra headers such as `List-Unsubscribe`; the values are encoded by
     /// lettre, so no CR or LF can start a header of its own.
     pub headers: Vec<(&'static str, String)>,
+    /// The SMTP envelope sender (MAIL FROM) when it is not the From
+    /// address: a VERP bounce address.
+    pub envelope_from: Option<String>,
 }
 
 /// A body as given, or already quoted-printable (a [`QpTemplate`] filled in).
@@ -130,6 +133,13 @@ pub fn build_message(m: Outgoing<'_>) -> anyhow::Result<Message> {
     if let Some(reply_to) = m.reply_to {
         builder = builder.reply_to(reply_to.parse()?);
     }
+    if let Some(sender) = m.envelope_from {
+        let to: lettre::Address = m.to.parse()?;
+        builder = builder.envelope(lettre::address::Envelope::new(
+            Some(sender.parse()?),
+            vec![to],
+        )?);
+    }
     let mut message = builder.multipart(
         MultiPart::alternative()
             .singlepart(part(ContentType::TEXT_PLAIN, m.text))
@@ -161,6 +171,7 @@ mod tests {
             text: BodyText::Plain(text),
             html: BodyText::Plain("<p>x</p>\n.\n"),
             headers,
+            envelope_from: None,
         }
     }
 

@@ -21,6 +21,7 @@ mod pages;
 pub mod rate_limit;
 mod subscriptions;
 mod unsubscribe;
+mod webhooks;
 
 use actix_web::dev::Service;
 use actix_web::http::{header, Method, StatusCode};
@@ -240,6 +241,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
         .service(resource(
             "/metrics",
             vec![("GET", web::get().to(metrics::metrics))],
+        ))
+        .service(resource(
+            "/webhooks/ses",
+            vec![("POST", web::post().to(webhooks::ses))],
+        ))
+        .service(resource(
+            "/webhooks/postmark",
+            vec![("POST", web::post().to(webhooks::postmark))],
         ))
         .service(admin::scope())
         .configure(console::configure)

@@ -14,6 +14,7 @@ mod admin_tokens;
 mod admin_users;
 mod archive;
 mod backup;
+mod bounces;
 #[cfg(test)]
 mod checksums;
 mod console;
@@ -46,6 +47,7 @@ pub use admin_tokens::AdminToken;
 pub use admin_users::{AdminUpsert, AdminUser};
 pub use archive::{ArchivedDigest, SentDigest};
 pub use backup::{sqlite_backup, sqlite_integrity};
+pub use bounces::ReturnedMessage;
 pub use console::{DayCount, StatusCounts};
 pub use digest_progress::{Digest, DigestAction, DigestBody, DigestFailure};
 pub use digests::{Created, NewDigest};
@@ -60,11 +62,11 @@ pub use queue::{NewMessage, QueuedMessage};
 pub use schedules::{NewSchedule, ScheduleRun, Scheduled};
 pub use sign_in::Attempts;
 pub use signups::{SignupBatch, SignupWrite};
-pub use suppressions::{NewSuppression, Suppressed, Suppression};
 pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
     TokenState,
 };
+pub use suppressions::{NewSuppression, Suppressed, Suppression};
 
 /// Runs the same expression on whichever pool the store holds.
 macro_rules! both {
