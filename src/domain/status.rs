@@ -6,14 +6,14 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Declares a string-backed enum: `as_str`, `FromStr`, `Display`, serde
-/// as the lower-case names, and a message listing the names for refusals.
+/// as the names given (`hard_bounce`), and a message listing the names for refusals.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "lowercase")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {

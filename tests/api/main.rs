@@ -4,6 +4,7 @@
 mod admin;
 mod admin_manage;
 mod archive;
+mod bounces;
 mod console;
 mod delivery;
 mod digests;
