@@ -10,6 +10,7 @@ use super::admin::{
 };
 use super::{
     archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
+    webhooks,
 };
 
 struct BearerAuth;
@@ -123,11 +124,14 @@ impl Modify for UniqueOperationIds {
         feeds::get,
         feeds::delete,
         metrics::metrics,
+        webhooks::ses,
+        webhooks::postmark,
     ),
     modifiers(&BearerAuth, &UniqueOperationIds),
     tags(
         (name = "public", description = "Signup pages and forms, confirm and unsubscribe links"),
         (name = "admin", description = "The admin API: `Authorization: Bearer TOKEN`"),
+        (name = "webhooks", description = "Bounce and complaint events from sending providers"),
     )
 )]
 pub struct ApiDoc;

@@ -5,8 +5,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 
+use super::error::ErrorBody;
 use super::{body, ApiError, AppState};
-use crate::bounces::providers::{self, Credentials, WebhookError};
+use crate::bounces::providers::{self, Credentials, Handled, WebhookError};
 
 /// The largest event body read.
 const LIMIT: usize = 256 * 1024;
@@ -19,6 +20,16 @@ fn map(e: WebhookError) -> ApiError {
     }
 }
 
+/// Amazon SES bounce and complaint events, as Amazon SNS HTTP(S)
+/// notifications. The signature is checked against the signing
+/// certificate (fetched only from `https://sns.<region>.amazonaws.com`);
+/// a subscription confirmation is logged with the URL that confirms it.
+#[utoipa::path(post, path = "/webhooks/ses", tag = "webhooks",
+    request_body(content = Object, description = "An SNS message (Notification or SubscriptionConfirmation)", content_type = "text/plain"),
+    responses((status = 200, description = "Read", body = Handled),
+        (status = 400, description = "Not an SNS message", body = ErrorBody),
+        (status = 401, description = "A bad signature, certificate URL or topic; nothing changed", body = ErrorBody),
+        (status = 413, description = "Larger than 256 KiB", body = ErrorBody)))]
 pub async fn ses(
     req: HttpRequest,
     payload: web::Payload,
@@ -46,6 +57,14 @@ fn basic(req: &HttpRequest) -> Option<Credentials> {
     })
 }
 
+/// Postmark Bounce and SpamComplaint webhook events, behind HTTP Basic
+/// credentials (`HERALD_WEBHOOK_USER`/`HERALD_WEBHOOK_PASSWORD`).
+#[utoipa::path(post, path = "/webhooks/postmark", tag = "webhooks",
+    request_body(content = Object, description = "A Postmark webhook event", content_type = "application/json"),
+    responses((status = 200, description = "Read", body = Handled),
+        (status = 400, description = "Unparsable JSON", body = ErrorBody),
+        (status = 401, description = "Bad or missing credentials, or none configured; nothing changed", body = ErrorBody),
+        (status = 413, description = "Larger than 256 KiB", body = ErrorBody)))]
 pub async fn postmark(
     req: HttpRequest,
     payload: web::Payload,
@@ -57,7 +76,7 @@ pub async fn postmark(
         Ok(handled) => Ok(HttpResponse::Ok().json(handled)),
         Err(WebhookError::Unauthorized(m)) => Ok(HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"herald-webhooks\""))
-            .json(super::error::ErrorBody {
+            .json(ErrorBody {
                 error: "unauthorized".into(),
                 message: m,
             })),

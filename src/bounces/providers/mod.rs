@@ -26,8 +26,9 @@ pub enum WebhookError {
 }
 
 /// What a call did: how many addresses it suppressed.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct Handled {
+    /// Addresses the event suppressed (0 for events with nothing to do).
     pub suppressed: usize,
 }
 

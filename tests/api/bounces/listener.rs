@@ -159,6 +159,19 @@ async fn the_listener_refuses_what_it_should_and_keeps_working() {
     }
     assert!(suppressions(&app).await.is_empty(), "nothing changed");
 
+    // A connection gets a bounded number of commands.
+    let mut s = Smtp::connect(port).await;
+    let mut answered = 0;
+    let last = loop {
+        let r = s.cmd("NOOP").await;
+        if !r.starts_with("250") || answered > 60 {
+            break r;
+        }
+        answered += 1;
+    };
+    assert!(last.starts_with("421"), "{last}");
+    assert_eq!(answered, 50);
+
     // Still listening, and a real report still counts.
     let r = mail_report(port, &verp, &dsn(&reader, "failed", "5.2.1", &verp)).await;
     assert!(r.starts_with("250"), "{r}");

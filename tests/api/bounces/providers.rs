@@ -185,6 +185,29 @@ async fn ses_notifications_with_a_valid_signature_suppress_and_others_are_refuse
 }
 
 #[tokio::test]
+async fn the_webhooks_are_documented() {
+    let app = spawn_app_with(&[]).await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in ["/webhooks/ses", "/webhooks/postmark"] {
+        let post = &doc["paths"][path]["post"];
+        for status in ["200", "400", "401"] {
+            assert!(
+                post["responses"][status].is_object(),
+                "{path} {status}: {post}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn ses_notifications_of_other_topics_are_refused_when_topics_are_listed() {
     let app = spawn_app_with(&[
         ("sns_test_cert_file", &cert_file()),
