@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
-use super::{Inbound, Outcome};
+use super::{Addressed, Inbound, Outcome};
 
 /// The largest message accepted (552 past it).
 pub const MAX_SIZE: usize = 1024 * 1024;
@@ -166,7 +166,7 @@ async fn session(socket: TcpStream, inbound: &Inbound) -> std::io::Result<()> {
             "RCPT" if rcpt.is_some() => "452 4.5.3 Only one recipient per message".into(),
             "RCPT" => match path_arg(arg, "TO:") {
                 None => "501 5.5.4 Syntax: RCPT TO:<address>".into(),
-                Some((path, _)) if inbound.verp.recipient(path).is_err() => {
+                Some((path, _)) if inbound.verp.recipient(path) == Addressed::Foreign => {
                     "550 5.7.1 Relaying denied: this server takes mail for its bounce domain only"
                         .into()
                 }

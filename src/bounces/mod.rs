@@ -10,7 +10,7 @@ mod verp;
 
 pub use listener::{serve, Listener};
 pub use report::{read as read_report, Parsed, RecipientStatus, Report};
-pub use verp::Verp;
+pub use verp::{Addressed, Verp};
 
 use crate::config::Config;
 use crate::domain::SuppressionReason;
@@ -56,11 +56,11 @@ impl Inbound {
         let parsed = report::read(raw);
         // The token in the address the report came to, else the one in the
         // returned original's Return-Path (a feedback loop's own address).
-        let id = self.verp.recipient(rcpt).ok().flatten().or_else(|| {
+        let id = self.verp.recipient(rcpt).message().or_else(|| {
             parsed
                 .original_return_path
                 .as_deref()
-                .and_then(|p| self.verp.recipient(p).ok().flatten())
+                .and_then(|p| self.verp.recipient(p).message())
         });
         let Some(id) = id else {
             return Ok(Outcome::Dropped("no valid VERP token".into()));

@@ -16,6 +16,27 @@ pub const LOCAL: &str = "bounces";
 /// Bytes of the MAC kept: 80 bits.
 const MAC_LEN: usize = 10;
 
+/// What an address at a bounce listener stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressed {
+    /// Another domain: not ours to take.
+    Foreign,
+    /// Ours, naming no message: another local part, a forged or damaged
+    /// token.
+    Unsigned,
+    /// A well-signed token for this queued message.
+    Message(i64),
+}
+
+impl Addressed {
+    pub fn message(self) -> Option<i64> {
+        match self {
+            Addressed::Message(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Verp {
     key: Vec<u8>,
@@ -73,20 +94,23 @@ impl Verp {
         Some(id)
     }
 
-    /// The message an address `bounces+TOKEN@domain` names: `Err` if the
-    /// address is on another domain, `Ok(None)` if it is ours but names no
-    /// message (another local part, a forged or damaged token).
-    pub fn recipient(&self, address: &str) -> Result<Option<i64>, ()> {
+    /// What an address (`bounces+TOKEN@domain`) stands for.
+    pub fn recipient(&self, address: &str) -> Addressed {
         let address = address.trim().trim_start_matches('<').trim_end_matches('>');
-        let (local, domain) = address.rsplit_once('@').ok_or(())?;
+        let Some((local, domain)) = address.rsplit_once('@') else {
+            return Addressed::Foreign;
+        };
         if !domain.eq_ignore_ascii_case(&self.domain) {
-            return Err(());
+            return Addressed::Foreign;
         }
         let token = local
             .split_once('+')
             .filter(|(l, _)| l.eq_ignore_ascii_case(LOCAL))
             .map(|(_, t)| t);
-        Ok(token.and_then(|t| self.verify(t)))
+        match token.and_then(|t| self.verify(t)) {
+            Some(id) => Addressed::Message(id),
+            None => Addressed::Unsigned,
+        }
     }
 }
 
@@ -103,19 +127,25 @@ mod tests {
             "{a}"
         );
         assert!(a.len() < 60);
-        assert_eq!(v.recipient(&a), Ok(Some(42)));
-        assert_eq!(v.recipient(&a.to_uppercase()), Ok(Some(42)));
-        assert_eq!(v.recipient(&format!("<{a}>")), Ok(Some(42)));
+        assert_eq!(v.recipient(&a), Addressed::Message(42));
+        assert_eq!(v.recipient(&a.to_uppercase()), Addressed::Message(42));
+        assert_eq!(v.recipient(&format!("<{a}>")), Addressed::Message(42));
         // Another id with the same tag, another key, damage: nothing.
         let forged = a.replacen("+2a-", "+2b-", 1);
-        assert_eq!(v.recipient(&forged), Ok(None));
+        assert_eq!(v.recipient(&forged), Addressed::Unsigned);
         let other = Verp::new(b"other".to_vec(), "bounce.example");
-        assert_eq!(other.recipient(&a), Ok(None));
-        assert_eq!(v.recipient("bounces+zz-00@bounce.example"), Ok(None));
-        assert_eq!(v.recipient("postmaster@bounce.example"), Ok(None));
+        assert_eq!(other.recipient(&a), Addressed::Unsigned);
+        assert_eq!(
+            v.recipient("bounces+zz-00@bounce.example"),
+            Addressed::Unsigned
+        );
+        assert_eq!(
+            v.recipient("postmaster@bounce.example"),
+            Addressed::Unsigned
+        );
         assert_eq!(
             v.recipient(&a.replace("bounce.example", "evil.example")),
-            Err(())
+            Addressed::Foreign
         );
         assert_eq!(v.verify(""), None);
     }

@@ -217,7 +217,16 @@ mod tests {
         assert_eq!("Pending".parse::<SubscriptionStatus>(), Err(UnknownValue));
         assert_eq!(
             SubscriptionStatus::names(),
-            "pending, confirmed or unsubscribed"
+            "pending, confirmed, unsubscribed, bounced or complained"
+        );
+        // Serde writes the names as given, underscores and all.
+        assert_eq!(
+            serde_json::to_string(&SuppressionReason::HardBounce).unwrap(),
+            "\"hard_bounce\""
+        );
+        assert_eq!(
+            serde_json::from_str::<SuppressionReason>("\"soft_bounce\"").unwrap(),
+            SuppressionReason::SoftBounce
         );
         assert_eq!(
             serde_json::to_string(&MessageKind::Confirm).unwrap(),
