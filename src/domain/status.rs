@@ -13,7 +13,7 @@ macro_rules! text_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "lowercase")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
@@ -217,7 +217,23 @@ mod tests {
         assert_eq!("Pending".parse::<SubscriptionStatus>(), Err(UnknownValue));
         assert_eq!(
             SubscriptionStatus::names(),
-            "pending, confirmed or unsubscribed"
+            "pending, confirmed, unsubscribed, bounced or complained"
+        );
+        // Serde writes the same text as the database, underscores and all.
+        assert_eq!(
+            serde_json::to_string(&SuppressionReason::HardBounce).unwrap(),
+            "\"hard_bounce\""
+        );
+        for r in SuppressionReason::ALL {
+            assert_eq!(r.as_str().parse::<SuppressionReason>(), Ok(*r));
+        }
+        assert_eq!(
+            SuppressionReason::Complained.status(),
+            SubscriptionStatus::Complained
+        );
+        assert_eq!(
+            SuppressionReason::SoftBounce.status(),
+            SubscriptionStatus::Bounced
         );
         assert_eq!(
             serde_json::to_string(&MessageKind::Confirm).unwrap(),

@@ -60,11 +60,11 @@ pub use queue::{NewMessage, QueuedMessage};
 pub use schedules::{NewSchedule, ScheduleRun, Scheduled};
 pub use sign_in::Attempts;
 pub use signups::{SignupBatch, SignupWrite};
-pub use suppressions::{NewSuppression, Suppressed, Suppression};
 pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
     TokenState,
 };
+pub use suppressions::{NewSuppression, Suppressed, Suppression};
 
 /// Runs the same expression on whichever pool the store holds.
 macro_rules! both {

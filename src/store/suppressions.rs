@@ -189,9 +189,11 @@ impl Store {
     }
 
     pub async fn suppression_count(&self) -> Result<i64> {
-        Ok(both!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL")
+        Ok(
+            both!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM suppressions WHERE email IS NOT NULL")
             .fetch_one(p)
-            .await)?)
+            .await)?,
+        )
     }
 
     /// Of `emails`, those that are suppressed.

@@ -12,6 +12,7 @@ mod embed;
 mod fake_smtp;
 mod feeds;
 mod helpers;
+mod hygiene;
 mod idempotency;
 mod import;
 mod input;
