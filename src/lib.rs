@@ -32,3 +32,4 @@ pub mod startup;
 pub mod store;
 pub mod subscribers;
 pub mod telemetry;
+pub mod webhooks;

@@ -15,6 +15,7 @@ mod slug;
 mod status;
 pub mod text;
 pub mod token;
+mod webhook;
 
 pub use email::{EmailError, SubscriberEmail};
 pub use fields::{
@@ -30,6 +31,7 @@ pub use slug::NewsletterSlug;
 pub use status::{
     DigestStatus, MessageKind, MessageStatus, RunStatus, SubscriptionStatus, UnknownValue,
 };
+pub use webhook::{Event, EventType, WebhookUrl};
 
 /// True when `s` holds a control character (CR, LF, NUL, DEL, …), which no
 /// field of ours accepts: they are how header and log injection start.

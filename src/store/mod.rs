@@ -32,6 +32,9 @@ mod sign_in;
 mod signups;
 mod sqlite_writer;
 mod subscriptions;
+pub(crate) mod webhook_events;
+mod webhook_queue;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -63,6 +66,8 @@ pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
     TokenState,
 };
+pub use webhook_queue::{AttemptOutcome, ClaimedWebhook};
+pub use webhooks::{WebhookAttempt, WebhookEndpoint};
 
 /// Runs the same expression on whichever pool the store holds.
 macro_rules! both {

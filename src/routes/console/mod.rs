@@ -11,6 +11,7 @@ pub mod limiter;
 mod newsletters;
 pub mod session;
 mod subscribers;
+mod webhooks;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -241,6 +242,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(newsletters::routes)
             .configure(subscribers::routes)
             .configure(feeds::routes)
-            .configure(digests::routes),
+            .configure(digests::routes)
+            .configure(webhooks::routes),
     );
 }

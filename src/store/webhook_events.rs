@@ -1,0 +1,129 @@
+//! Webhook events are queued in the transaction of the change they report
+//! (the outbox is the delivery table itself): one `pending` delivery per
+//! endpoint that wants the event, or none and next to no cost when no
+//! endpoint does. A change that commits has its events; one that rolls back
+//! has none.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{both, BeginWrite, Result, Store};
+use crate::domain::{Event, EventType};
+
+/// Fans an event out to every enabled endpoint that wants its type.
+pub(crate) const FAN_OUT: &str = "INSERT INTO webhook_deliveries \
+     (endpoint_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at) \
+     SELECT w.endpoint_id, $1, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoint_events w \
+     JOIN webhook_endpoints e ON e.id = w.endpoint_id \
+     WHERE w.event_type = $2 AND e.disabled_at IS NULL";
+
+/// A subscription's address, name and newsletter, only when some enabled
+/// endpoint wants the event type (`$3`): otherwise nothing is read.
+pub(crate) const SUBSCRIBER_WANTED: &str = "SELECT s.email, s.name, n.slug \
+     FROM subscribers s, newsletters n WHERE s.id = $1 AND n.id = $2 AND EXISTS \
+     (SELECT 1 FROM webhook_endpoint_events w JOIN webhook_endpoints e ON e.id = w.endpoint_id \
+      WHERE w.event_type = $3 AND e.disabled_at IS NULL)";
+
+/// Queues `$event` (a `&Event`) inside the transaction `$tx`.
+macro_rules! emit_event {
+    ($tx:expr, $event:expr, $now:expr) => {{
+        let event: &$crate::domain::Event = $event;
+        sqlx::query($crate::store::webhook_events::FAN_OUT)
+            .bind(event.id.as_str())
+            .bind(event.kind.as_str())
+            .bind(event.payload.as_str())
+            .bind($now)
+            .execute(&mut *$tx)
+            .await
+            .map(|_| ())
+    }};
+}
+pub(crate) use emit_event;
+
+/// Queues a `subscriber.confirmed` or `subscriber.unsubscribed` event for
+/// one subscription inside the transaction `$tx` that changed it.
+macro_rules! subscriber_event {
+    ($tx:expr, $subscriber:expr, $newsletter:expr, $kind:expr, $now:expr) => {{
+        let kind: $crate::domain::EventType = $kind;
+        match sqlx::query_as::<_, (String, Option<String>, String)>(
+            $crate::store::webhook_events::SUBSCRIBER_WANTED,
+        )
+        .bind($subscriber)
+        .bind($newsletter)
+        .bind(kind.as_str())
+        .fetch_optional(&mut *$tx)
+        .await
+        {
+            Ok(Some((email, name, slug))) => {
+                let event = $crate::store::webhook_events::subscription_event(
+                    kind,
+                    &email,
+                    name.as_deref(),
+                    &slug,
+                    $now,
+                );
+                $crate::store::webhook_events::emit_event!($tx, &event, $now)
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }};
+}
+pub(crate) use subscriber_event;
+
+/// The event of one subscription's change.
+pub(crate) fn subscription_event(
+    kind: EventType,
+    email: &str,
+    name: Option<&str>,
+    newsletter: &str,
+    now: DateTime<Utc>,
+) -> Event {
+    Event::new(
+        kind,
+        json!({ "email": email, "name": name, "newsletter": newsletter }),
+        now,
+    )
+}
+
+impl Store {
+    /// Queues an event on its own (for changes made elsewhere, such as a
+    /// suppression recorded by another module).
+    pub async fn emit_event(&self, event: &Event, now: DateTime<Utc>) -> Result<()> {
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            emit_event!(tx, event, now)?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// What a `digest.sent` event says: read back by the statement that marks
+/// the digest sent ([`DIGEST_DONE`]).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DigestDone {
+    id: i64,
+    newsletter: String,
+    subject: String,
+    recipients: i32,
+}
+
+/// The `RETURNING` clause that reads a [`DigestDone`].
+pub(crate) const DIGEST_DONE: &str = "RETURNING id, subject, recipients, \
+     (SELECT n.slug FROM newsletters n WHERE n.id = digests.newsletter_id) AS newsletter";
+
+impl DigestDone {
+    pub(crate) fn event(&self, now: DateTime<Utc>) -> Event {
+        Event::new(
+            EventType::DigestSent,
+            json!({
+                "digest_id": self.id,
+                "newsletter": self.newsletter,
+                "subject": self.subject,
+                "recipients": self.recipients,
+            }),
+            now,
+        )
+    }
+}
