@@ -221,9 +221,9 @@ fn describe(e: &reqwest::Error) -> String {
 fn words(d: Duration) -> String {
     let s = d.as_secs();
     match s {
-        _ if s >= 86_400 && s % 86_400 == 0 => plural(s / 86_400, "day"),
-        _ if s >= 3600 && s % 3600 == 0 => plural(s / 3600, "hour"),
-        _ if s >= 60 && s % 60 == 0 => plural(s / 60, "minute"),
+        _ if s >= 86_400 && s.is_multiple_of(86_400) => plural(s / 86_400, "day"),
+        _ if s >= 3600 && s.is_multiple_of(3600) => plural(s / 3600, "hour"),
+        _ if s >= 60 && s.is_multiple_of(60) => plural(s / 60, "minute"),
         0 => format!("{} ms", d.as_millis()),
         _ => plural(s, "second"),
     }
