@@ -5,6 +5,7 @@
 
 mod crud;
 mod delivery;
+mod processes;
 
 use std::path::Path;
 use std::process::Stdio;
