@@ -126,6 +126,33 @@ async fn every_event_arrives_signed_once_per_id_after_three_failures() {
     assert!(log
         .iter()
         .all(|a| a["delivered"] == true && a["attempted_at"].is_string()));
+    // Paged with the `next` cursor, newest first.
+    let first: Value = app
+        .admin_get(&format!("/api/admin/webhooks/{id}/deliveries?limit=4"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let next = first["next"].as_str().expect("a next page");
+    let rest: Value = app
+        .admin_get(&format!(
+            "/api/admin/webhooks/{id}/deliveries?limit=4&after={next}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = first["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["attempts"].as_array().unwrap())
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    let all: Vec<i64> = log.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, all);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]));
+    assert_eq!(rest["next"], Value::Null);
     // Retries of one event carry its one id.
     let retried = failed[0]["event_id"].as_str().unwrap();
     assert!(

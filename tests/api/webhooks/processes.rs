@@ -53,7 +53,11 @@ async fn a_server_and_a_worker_on_one_database_send_each_event_once() {
         later
     };
     assert_eq!(state["events"].as_object().unwrap().len(), n);
-    assert_eq!(state["accepted"].as_array().unwrap().len(), n, "each once: {state}");
+    assert_eq!(
+        state["accepted"].as_array().unwrap().len(),
+        n,
+        "each once: {state}"
+    );
     assert_eq!(state["bad_signatures"], 0);
     let sql = "SELECT COUNT(DISTINCT worker_id) FROM webhook_deliveries";
     let senders: i64 = match &app.store {
