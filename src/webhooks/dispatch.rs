@@ -121,6 +121,7 @@ impl Dispatcher {
             response,
             duration_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i64,
         };
+        crate::metrics::webhook_attempt(outcome.error.is_none());
         let recorded = match &outcome.error {
             None => self.store.webhook_delivered(d, &self.id, &outcome).await,
             Some(reason) => {
