@@ -10,19 +10,19 @@ use serde_json::json;
 use super::{both, BeginWrite, Result, Store};
 use crate::domain::{Event, EventType};
 
-/// Fans an event out to every enabled endpoint that wants its type.
+/// Fans an event out to every endpoint that wants its type. A disabled
+/// endpoint's events wait for it to be enabled again, like those queued
+/// before it was disabled: nothing is lost while someone fixes it.
 pub(crate) const FAN_OUT: &str = "INSERT INTO webhook_deliveries \
      (endpoint_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at) \
-     SELECT w.endpoint_id, $1, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoint_events w \
-     JOIN webhook_endpoints e ON e.id = w.endpoint_id \
-     WHERE w.event_type = $2 AND e.disabled_at IS NULL";
+     SELECT endpoint_id, $1, $2, $3, 'pending', 0, $4, $4 FROM webhook_endpoint_events \
+     WHERE event_type = $2";
 
-/// A subscription's address, name and newsletter, only when some enabled
-/// endpoint wants the event type (`$3`): otherwise nothing is read.
+/// A subscription's address, name and newsletter, only when some endpoint
+/// wants the event type (`$3`): otherwise nothing is read.
 pub(crate) const SUBSCRIBER_WANTED: &str = "SELECT s.email, s.name, n.slug \
      FROM subscribers s, newsletters n WHERE s.id = $1 AND n.id = $2 AND EXISTS \
-     (SELECT 1 FROM webhook_endpoint_events w JOIN webhook_endpoints e ON e.id = w.endpoint_id \
-      WHERE w.event_type = $3 AND e.disabled_at IS NULL)";
+     (SELECT 1 FROM webhook_endpoint_events w WHERE w.event_type = $3)";
 
 /// Queues `$event` (a `&Event`) inside the transaction `$tx`.
 macro_rules! emit_event {

@@ -189,9 +189,17 @@ async fn an_endpoint_failing_for_the_configured_window_is_disabled_with_a_notice
     assert!(log.iter().all(|a| a["status_code"].is_null()
         && a["error"].as_str().unwrap().contains("connect")
         && a["delivered"] == false));
-    // Disabled: no more attempts.
+    // Disabled: no more attempts, and new events wait too.
+    crate::helpers::add_confirmed(&app, "daily", &unique_email()).await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(attempts(&app, id).await.len(), log.len());
+    let waiting: Value = app
+        .admin_get(&format!("/api/admin/webhooks/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["pending"], 2, "{waiting}");
 
     let admin_user = signed_in(&app).await;
     let html = get(&app, "/admin/webhooks", &admin_user.cookie)
