@@ -255,8 +255,8 @@ async fn import(
     bar.finish_and_clear();
     let summary = result?;
     println!(
-        "imported {}, skipped {}, invalid {}",
-        summary.imported, summary.skipped, summary.invalid_total
+        "imported {}, skipped {}, invalid {}, suppressed {}",
+        summary.imported, summary.skipped, summary.invalid_total, summary.suppressed
     );
     const SHOWN: usize = 20;
     for row in summary.invalid.iter().take(SHOWN) {

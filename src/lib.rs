@@ -32,5 +32,6 @@ pub mod signup;
 pub mod startup;
 pub mod store;
 pub mod subscribers;
+pub mod suppressions;
 pub mod telemetry;
 pub mod webhooks;

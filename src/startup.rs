@@ -9,7 +9,7 @@ use actix_web::{web, HttpServer};
 use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
-use crate::app::{link_signer, App};
+use crate::app::{erasure_key, link_signer, App};
 use crate::config::Config;
 use crate::delivery::{SendRate, Worker, WorkerConfig};
 use crate::domain::{token, SubscriberLinks};
@@ -17,6 +17,7 @@ use crate::email::{Dkim, Mailer};
 use crate::feeds::{Poller, PollerConfig};
 use crate::routes::{self, AppState};
 use crate::store::Store;
+use crate::suppressions::Suppressor;
 
 /// Connects to the configured database and applies pending migrations.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -64,7 +65,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "herald".to_string());
     Ok(Worker {
         id: format!("{host}-{}-{}", std::process::id(), &token::generate()[..8]),
-        store,
+        store: store.clone(),
         mailer: Arc::new(mailer(config)?),
         config: WorkerConfig {
             from: config.from.clone(),
@@ -83,6 +84,7 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
         },
         wake,
         links,
+        suppressor: Suppressor::new(store.clone(), erasure_key(&store).await?),
         digests: Default::default(),
         transient_run: Default::default(),
         rate: None,

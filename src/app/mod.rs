@@ -19,6 +19,7 @@ use crate::email::{Look, Templates};
 use crate::newsletters::NewsletterCache;
 use crate::signup::Signups;
 use crate::store::Store;
+use crate::suppressions::Suppressor;
 
 /// Everything an action needs; cheap to share behind an `Arc` or `web::Data`.
 pub struct App {
@@ -42,11 +43,7 @@ impl App {
             templates: Templates::new(Look::from_config(&config))?,
             links: SubscriberLinks::new(&config.base_url, link_signer(&store).await?),
             signups: Signups::new(store.clone()),
-            erasure: ErasureKey::new(
-                store
-                    .secret("erasure_key", token::generate().into_bytes())
-                    .await?,
-            ),
+            erasure: erasure_key(&store).await?,
             newsletters: NewsletterCache::default(),
             store,
             config,
@@ -54,10 +51,24 @@ impl App {
         })
     }
 
+    /// Suppresses addresses that bounce or complain.
+    pub fn suppressor(&self) -> Suppressor {
+        Suppressor::new(self.store.clone(), self.erasure.clone())
+    }
+
     /// Lets the delivery worker know that mail was queued.
     pub fn mail_queued(&self) {
         self.wake.notify_one();
     }
+}
+
+/// The key erased and suppressed addresses are hashed under, shared by
+/// every process through the database.
+pub async fn erasure_key(store: &Store) -> anyhow::Result<ErasureKey> {
+    let key = store
+        .secret("erasure_key", token::generate().into_bytes())
+        .await?;
+    Ok(ErasureKey::new(key))
 }
 
 /// The key that signs unsubscribe links, shared by every process through

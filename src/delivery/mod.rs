@@ -12,9 +12,10 @@ use lettre::message::Mailbox;
 use rand::RngExt;
 use tokio::sync::{watch, Notify};
 
-use crate::domain::SubscriberLinks;
+use crate::domain::{MessageKind, SubscriberLinks, SuppressionReason};
 use crate::email::{retry_hint, Mailer, SendError};
 use crate::store::{QueuedMessage, Store};
+use crate::suppressions::{Source, Suppressor};
 
 mod prepare;
 mod sent_log;
@@ -53,6 +54,8 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     /// Builds each digest recipient's unsubscribe link.
     pub links: SubscriberLinks,
+    /// Suppresses addresses the relay refuses.
+    pub suppressor: Suppressor,
     /// Rendered digests by id: one database read per digest, not per
     /// recipient.
     pub digests: Mutex<HashMap<i64, Arc<CachedDigest>>>,
@@ -248,6 +251,7 @@ impl Worker {
                 match tokio::time::timeout(self.config.send_timeout, send).await {
                     Ok(result) => result,
                     Err(_) => Err(SendError {
+                        code: None,
                         transient: true,
                         message: format!("timed out after {:?}", self.config.send_timeout),
                     }),
@@ -298,7 +302,10 @@ impl Worker {
                 } else {
                     tracing::error!(id = m.id, error = %e.message, "send failed for good");
                     crate::metrics::failed(m.kind.as_str());
-                    record_outcome(|| self.store.mark_failed(m.id, &self.id, &e.message)).await
+                    let failed =
+                        record_outcome(|| self.store.mark_failed(m.id, &self.id, &e.message)).await;
+                    self.bounced(&m, &e).await;
+                    failed
                 }
             }
         };
@@ -307,6 +314,31 @@ impl Worker {
             tracing::error!(id = m.id, error = %e, "recording a delivery outcome failed");
         }
         self.after(&m, retried).await;
+    }
+
+    /// A delivery that failed for good may suppress its address: at once
+    /// for a hard bounce, on the third digest for temporary failures.
+    async fn bounced(&self, m: &QueuedMessage, e: &SendError) {
+        let suppressed = if e.is_hard_bounce() && m.kind != MessageKind::Test {
+            self.suppressor
+                .suppress(
+                    &m.recipient,
+                    SuppressionReason::HardBounce,
+                    Source::Smtp,
+                    Some(&e.message),
+                )
+                .await
+        } else if let (true, MessageKind::Digest, Some(digest)) = (e.transient, m.kind, m.digest_id)
+        {
+            self.suppressor
+                .soft_failure(&m.recipient, digest, &e.message)
+                .await
+        } else {
+            return;
+        };
+        if let Err(e) = suppressed {
+            tracing::error!(id = m.id, error = %format!("{e:#}"), "recording a bounce failed");
+        }
     }
 
     /// A digest whose last delivery just ended is sent.

@@ -170,6 +170,7 @@ impl Worker {
 
 fn permanent(e: anyhow::Error) -> SendError {
     SendError {
+        code: None,
         transient: false,
         message: format!("cannot build the message: {e:#}"),
     }
@@ -177,6 +178,7 @@ fn permanent(e: anyhow::Error) -> SendError {
 
 fn transient(e: anyhow::Error) -> SendError {
     SendError {
+        code: None,
         transient: true,
         message: format!("reading the message's parts failed: {e:#}"),
     }

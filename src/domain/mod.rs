@@ -29,7 +29,8 @@ pub use origin::{parse_origins, Origin, SignupOrigins};
 pub use schedule::{parse_zone, Schedule};
 pub use slug::NewsletterSlug;
 pub use status::{
-    DigestStatus, MessageKind, MessageStatus, RunStatus, SubscriptionStatus, UnknownValue,
+    DigestStatus, MessageKind, MessageStatus, RunStatus, SubscriptionStatus, SuppressionReason,
+    UnknownValue,
 };
 pub use webhook::{Event, EventType, WebhookUrl};
 

@@ -112,8 +112,34 @@ text_enum!(
         Pending = "pending",
         Confirmed = "confirmed",
         Unsubscribed = "unsubscribed",
+        /// The address bounced: no more mail until it is lifted.
+        Bounced = "bounced",
+        /// The reader reported the mail as spam.
+        Complained = "complained",
     }
 );
+
+text_enum!(
+    /// Why an address is suppressed.
+    SuppressionReason {
+        /// A permanent (5xx) refusal, at send time or in a bounce report.
+        HardBounce = "hard_bounce",
+        /// Temporary failures that ended three digests' deliveries as failed.
+        SoftBounce = "soft_bounce",
+        /// A spam complaint (an ARF report or a provider's event).
+        Complained = "complained",
+    }
+);
+
+impl SuppressionReason {
+    /// The status the address's subscriptions take.
+    pub fn status(self) -> SubscriptionStatus {
+        match self {
+            SuppressionReason::Complained => SubscriptionStatus::Complained,
+            _ => SubscriptionStatus::Bounced,
+        }
+    }
+}
 
 text_enum!(
     /// A digest's life: queued, sending, paused, then sent or cancelled.

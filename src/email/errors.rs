@@ -12,6 +12,19 @@ pub struct SendError {
     /// worth another try later. False for 5xx (but 552) and client errors.
     pub transient: bool,
     pub message: String,
+    /// The relay's reply code, when it gave one.
+    pub code: Option<u16>,
+}
+
+impl SendError {
+    /// The relay refused the recipient for good: a 5xx reply other than
+    /// 552 (which RFC 5321 lets mean "too many recipients, try later").
+    pub fn is_hard_bounce(&self) -> bool {
+        !self.transient
+            && self
+                .code
+                .is_some_and(|c| (500..600).contains(&c) && c != 552)
+    }
 }
 
 pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
@@ -21,6 +34,7 @@ pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
     SendError {
         transient: !permanent,
         message: without_addresses(&e.to_string()),
+        code: code.and_then(|c| c.parse().ok()),
     }
 }
 

@@ -67,6 +67,7 @@ impl Mailer {
                 })
                 .await
                 .map_err(|e| SendError {
+                    code: None,
                     transient: false,
                     message: format!("DKIM signing failed: {e}"),
                 })?;
@@ -78,6 +79,7 @@ impl Mailer {
                     rate.acquire().await;
                 }
                 write_eml(dir, message).await.map_err(|e| SendError {
+                    code: None,
                     transient: true,
                     message: format!("writing to the outbox failed: {e}"),
                 })

@@ -148,6 +148,7 @@ impl SmtpPool {
         let mut builder = TlsParameters::builder(self.target.host.clone());
         if let Some(pem) = &self.ca {
             let cert = Certificate::from_pem(pem).map_err(|e| SendError {
+                code: None,
                 transient: false,
                 message: format!("the SMTP CA file holds no usable certificate: {e}"),
             })?;
@@ -158,6 +159,7 @@ impl SmtpPool {
 
     fn transient(message: String) -> SendError {
         SendError {
+            code: None,
             transient: true,
             message,
         }

@@ -58,6 +58,7 @@ struct Metrics {
     skipped: IntCounterVec,
     schedule_runs: IntCounterVec,
     webhook_attempts: IntCounterVec,
+    suppressions: IntCounterVec,
     send_duration: Histogram,
     http: http::Http,
 }
@@ -121,6 +122,17 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     registry
         .register(Box::new(webhook_attempts.clone()))
         .expect("unique name");
+    let suppressions = IntCounterVec::new(
+        Opts::new(
+            "herald_suppressions_total",
+            "Addresses suppressed by this process, by reason (hard_bounce, soft_bounce, complained).",
+        ),
+        &["reason"],
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(suppressions.clone()))
+        .expect("unique name");
     let send_duration = Histogram::with_opts(
         HistogramOpts::new(
             "herald_send_duration_seconds",
@@ -141,6 +153,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         skipped,
         schedule_runs,
         webhook_attempts,
+        suppressions,
         send_duration,
         http,
     }
@@ -173,6 +186,11 @@ pub fn retried(kind: &str) {
 /// Not sent because its reader unsubscribed before their turn.
 pub fn skipped(kind: &str) {
     METRICS.skipped.with_label_values(&[kind_label(kind)]).inc();
+}
+
+/// An address was suppressed (`reason` is one of the suppression reasons).
+pub fn suppressed(reason: &str) {
+    METRICS.suppressions.with_label_values(&[reason]).inc();
 }
 
 /// A scheduled slot ended `sent`, `skipped` or `missed`.

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{
-    digests, feed_items, feeds, import, newsletters, schedules, subscribers, webhooks,
+    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions, webhooks,
 };
 use super::{
     archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
@@ -105,6 +105,9 @@ impl Modify for UniqueOperationIds {
         subscribers::set_status,
         subscribers::address,
         subscribers::erase,
+        suppressions::list,
+        suppressions::get,
+        suppressions::lift,
         schedules::runs,
         digests::preview,
         digests::create,

@@ -210,7 +210,20 @@ impl Store {
                 .bind(email)
                 .execute(&mut *tx)
                 .await?;
-            if gone == 0 {
+            // A suppression keeps its hash, so the address stays known as
+            // one that bounced; its address and evidence go.
+            let suppressed = sqlx::query(
+                "UPDATE suppressions SET email = NULL, evidence = NULL WHERE email = $1",
+            )
+            .bind(email)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM soft_bounces WHERE email = $1")
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+            if gone == 0 && suppressed == 0 {
                 return Err(Error::NotFound);
             }
             let event = Event::new(EventType::Erased, serde_json::json!({ "email": email }), now);

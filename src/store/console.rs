@@ -15,6 +15,8 @@ pub struct StatusCounts {
     pub confirmed: i64,
     pub pending: i64,
     pub unsubscribed: i64,
+    pub bounced: i64,
+    pub complained: i64,
 }
 
 /// How many signups (`kind` = `signup`) or unsubscribes (`unsubscribe`)
@@ -40,6 +42,8 @@ impl Store {
                 "confirmed" => c.confirmed = n,
                 "pending" => c.pending = n,
                 "unsubscribed" => c.unsubscribed = n,
+                "bounced" => c.bounced = n,
+                "complained" => c.complained = n,
                 _ => {}
             }
         }

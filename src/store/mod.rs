@@ -32,6 +32,7 @@ mod sign_in;
 mod signups;
 mod sqlite_writer;
 mod subscriptions;
+mod suppressions;
 pub(crate) mod webhook_events;
 mod webhook_queue;
 mod webhooks;
@@ -66,6 +67,7 @@ pub use subscriptions::{
     ConfirmOutcome, ConsentContext, SignupOutcome, SubscriberPage, SubscriberRow, SubscriptionInfo,
     TokenState,
 };
+pub use suppressions::{NewSuppression, Suppressed, Suppression};
 pub use webhook_queue::{AttemptOutcome, ClaimedWebhook};
 pub use webhooks::{WebhookAttempt, WebhookEndpoint};
 

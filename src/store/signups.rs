@@ -85,7 +85,7 @@ impl Store {
             });
             qb.push(
                 " ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET \
-                   status = CASE WHEN subscriptions.status = 'unsubscribed' \
+                   status = CASE WHEN subscriptions.status IN ('unsubscribed', 'bounced', 'complained') \
                             THEN 'pending' ELSE subscriptions.status END, \
                    updated_at = excluded.updated_at \
                  RETURNING subscriber_id, newsletter_id, status",

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::queue::NewMessage;
+use super::suppressions::lift_suppression;
 use super::webhook_events::subscriber_event;
 use super::{both, BeginWrite, Error, Result, Store};
 use crate::domain::{EventType, SubscriptionStatus};
@@ -209,6 +210,11 @@ impl Store {
                         welcome.insert(&mut *tx, Some(subscriber_id), now).await?;
                     }
                 }
+            }
+            if used {
+                // Confirming is fresh consent from a working mailbox: it
+                // lifts a suppression.
+                lift_suppression!(tx, subscriber_id, now)?;
             }
             // The address's links are used up once nothing is left for them
             // to confirm (a reader who unticked a newsletter may still come

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{both, BeginWrite, Result, Store};
-use crate::domain::{Event, EventType};
+use crate::domain::{Event, EventType, SuppressionReason};
 
 /// Fans an event out to every endpoint that wants its type. A disabled
 /// endpoint's events wait for it to be enabled again, like those queued
@@ -70,6 +70,21 @@ macro_rules! subscriber_event {
     }};
 }
 pub(crate) use subscriber_event;
+
+/// `subscriber.bounced` or `subscriber.complained`: an address newly
+/// suppressed (queued in the suppression's transaction).
+pub(crate) fn suppression_event(s: &super::NewSuppression<'_>, now: DateTime<Utc>) -> Event {
+    let kind = if s.reason == SuppressionReason::Complained {
+        EventType::Complained
+    } else {
+        EventType::Bounced
+    };
+    Event::new(
+        kind,
+        json!({ "email": s.email, "reason": s.reason.as_str(), "source": s.source }),
+        now,
+    )
+}
 
 /// The event of one subscription's change.
 pub(crate) fn subscription_event(

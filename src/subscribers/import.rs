@@ -7,6 +7,7 @@
 //! file's size; duplicates across batches need no in-memory set, since the
 //! second occurrence finds the first already subscribed.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use chrono::Utc;
@@ -63,6 +64,11 @@ pub struct Summary {
     /// The first [`MAX_INVALID_LISTED`] invalid rows.
     pub invalid: Vec<InvalidRow>,
     pub invalid_total: u64,
+    /// Addresses left out because they are suppressed (they bounced or
+    /// complained)…
+    pub suppressed: u64,
+    /// …the first [`MAX_INVALID_LISTED`] of them.
+    pub suppressed_addresses: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +120,7 @@ impl Importer<'_> {
             summary.invalid_total += invalid.len() as u64;
             let room = MAX_INVALID_LISTED.saturating_sub(summary.invalid.len());
             summary.invalid.extend(invalid.into_iter().take(room));
+            let rows = self.without_suppressed(rows, &mut summary).await?;
             let outcome = self.write(&rows, &status).await?;
             summary.imported += outcome.imported;
             summary.skipped += outcome.skipped;
@@ -155,6 +162,39 @@ impl Importer<'_> {
                 "the CSV parser failed: {e}"
             ))),
         }
+    }
+
+    /// The batch without its suppressed addresses, which the summary
+    /// reports instead.
+    async fn without_suppressed(
+        &self,
+        mut rows: Vec<ImportRow>,
+        summary: &mut Summary,
+    ) -> anyhow::Result<Vec<ImportRow>> {
+        let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+        let suppressed: HashSet<String> = self
+            .app
+            .store
+            .suppressed_among(&emails)
+            .await?
+            .into_iter()
+            .collect();
+        if suppressed.is_empty() {
+            return Ok(rows);
+        }
+        rows.retain(|r| {
+            if !suppressed.contains(r.email.as_str()) {
+                return true;
+            }
+            summary.suppressed += 1;
+            if summary.suppressed_addresses.len() < MAX_INVALID_LISTED {
+                summary
+                    .suppressed_addresses
+                    .push(r.email.as_str().to_string());
+            }
+            false
+        });
+        Ok(rows)
     }
 
     /// Writes one batch; a pending import's confirmations are rendered

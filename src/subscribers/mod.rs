@@ -109,6 +109,7 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
     match status {
         SubscriptionStatus::Confirmed => {
             let note = ConsentNote::parse(b.consent.as_deref(), CONSENT_REQUIRED)?;
+            refuse_suppressed(app, email.as_str()).await?;
             // An erased person comes back only by their own double opt-in.
             if app.store.is_erased(email.as_str(), &app.erasure).await? {
                 return Err(Error::conflict(
@@ -142,7 +143,9 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
             )?;
             signup::submit(app, job).await?;
         }
-        SubscriptionStatus::Unsubscribed => {
+        SubscriptionStatus::Unsubscribed
+        | SubscriptionStatus::Bounced
+        | SubscriptionStatus::Complained => {
             return Err(Error::invalid(
                 "invalid_status",
                 "a new subscriber is pending or confirmed",
@@ -154,6 +157,18 @@ pub async fn add(app: &App, slug: &str, b: &AddBody) -> Result<(bool, Subscriber
         .subscriber_in(newsletter.id, email.as_str())
         .await?;
     Ok((existed, row))
+}
+
+/// An admin can't confirm a suppressed address: the suppression is lifted
+/// first, on purpose, or by the reader's own confirmation.
+async fn refuse_suppressed(app: &App, email: &str) -> Result<()> {
+    if app.store.suppression(email).await?.is_some() {
+        return Err(Error::conflict(
+            "suppressed",
+            "this address is suppressed (it bounced or complained); lift the suppression first",
+        ));
+    }
+    Ok(())
 }
 
 /// One subscription of one address.
@@ -191,7 +206,16 @@ pub async fn set_status(
                 "set confirmed or unsubscribed; add the address again to send a confirmation",
             ))
         }
+        SubscriptionStatus::Bounced | SubscriptionStatus::Complained => {
+            return Err(Error::invalid(
+                "invalid_status",
+                "set confirmed or unsubscribed; bounces and complaints are suppressions",
+            ))
+        }
     };
+    if status == SubscriptionStatus::Confirmed {
+        refuse_suppressed(app, email.as_str()).await?;
+    }
     let newsletter = app.store.newsletter_by_slug(slug).await?;
     // Only an existing subscription changes status here.
     app.store

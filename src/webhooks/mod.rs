@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::app::{App, Error, Result};
-use crate::domain::{Event, EventType, WebhookUrl};
+use crate::domain::{EventType, WebhookUrl};
 use crate::feeds::is_public;
-use crate::store::{Store, WebhookAttempt, WebhookEndpoint};
+use crate::store::{WebhookAttempt, WebhookEndpoint};
 
 /// A new endpoint: where to POST, and which event types.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -195,28 +195,4 @@ pub async fn attempts(app: &App, raw_id: &str, q: &AttemptQuery) -> Result<Attem
         .then(|| attempts.last().map(|a| a.id.to_string()))
         .flatten();
     Ok(AttemptPage { attempts, next })
-}
-
-/// Tells the endpoints that want it that an address was suppressed:
-/// `subscriber.bounced`, or `subscriber.complained` when `complained`.
-/// For a suppression recorded outside a store transaction of ours; inside
-/// one, `store::webhook_events::emit_event!` keeps both in one commit.
-pub async fn address_suppressed(
-    store: &Store,
-    email: &str,
-    reason: &str,
-    complained: bool,
-) -> Result<()> {
-    let kind = if complained {
-        EventType::Complained
-    } else {
-        EventType::Bounced
-    };
-    let now = Utc::now();
-    let event = Event::new(
-        kind,
-        serde_json::json!({ "email": email, "reason": reason }),
-        now,
-    );
-    Ok(store.emit_event(&event, now).await?)
 }

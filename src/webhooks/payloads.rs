@@ -46,8 +46,11 @@ pub struct SubscriptionEventData {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SuppressionEventData {
     pub email: String,
-    /// Why: `hard_bounce`, `soft_bounce`, `complained` …
+    /// Why: `hard_bounce`, `soft_bounce` or `complained`.
     pub reason: String,
+    /// Where it was learnt: `smtp` (the relay's reply while sending),
+    /// `dsn`, `arf`, `ses` or `postmark`.
+    pub source: String,
 }
 
 /// `subscriber.erased`: everything held on the address is gone; forget it

@@ -100,7 +100,7 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
       try { body = JSON.parse(xhr.responseText); } catch (_) { body = {}; }
       if (xhr.status === 200) {
         result.textContent = "Imported " + body.imported + ", skipped " + body.skipped +
-          ", invalid " + body.invalid_total + ".";
+          ", invalid " + body.invalid_total + ", suppressed " + body.suppressed + ".";
       } else {
         result.textContent = "Import refused: " + (body.message || ("HTTP " + xhr.status));
       }

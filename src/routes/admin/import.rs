@@ -124,7 +124,7 @@ where
     ),
     request_body(content = String, content_type = "text/csv"),
     responses(
-        (status = 200, description = "`{\"imported\",\"skipped\",\"invalid\":[{\"line\",\"value\",\"reason\"}],\"invalid_total\"}`", body = Object),
+        (status = 200, description = "`{\"imported\",\"skipped\",\"invalid\":[{\"line\",\"value\",\"reason\"}],\"invalid_total\",\"suppressed\",\"suppressed_addresses\"}`", body = Object),
         (status = 400, description = "The query doesn't parse, or the body could not be read", body = ErrorBody),
         (status = 401, description = "No valid admin bearer token", body = ErrorBody),
         (status = 404, description = "No such newsletter", body = ErrorBody),

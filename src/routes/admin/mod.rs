@@ -8,6 +8,7 @@ pub(crate) mod import;
 pub(crate) mod newsletters;
 pub(crate) mod schedules;
 pub(crate) mod subscribers;
+pub(crate) mod suppressions;
 pub(crate) mod webhooks;
 
 use std::future::Future;
@@ -176,6 +177,17 @@ pub fn scope() -> actix_web::Scope {
             vec![
                 ("GET", web::get().to(subscribers::address)),
                 ("DELETE", web::delete().to(subscribers::erase)),
+            ],
+        ))
+        .service(resource(
+            "/suppressions",
+            vec![("GET", web::get().to(suppressions::list))],
+        ))
+        .service(resource(
+            "/suppressions/{email}",
+            vec![
+                ("GET", web::get().to(suppressions::get)),
+                ("DELETE", web::delete().to(suppressions::lift)),
             ],
         ))
 }

@@ -115,6 +115,7 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
             "chart_width": WIDTH,
             "chart_height": HEIGHT,
             "disabled_webhooks": disabled_webhooks,
+            "suppressed": crate::suppressions::count(&state).await?,
         }),
     ))
 }

@@ -11,6 +11,7 @@ pub mod limiter;
 mod newsletters;
 pub mod session;
 mod subscribers;
+mod suppressions;
 mod webhooks;
 
 use actix_web::http::{header, StatusCode};
@@ -242,6 +243,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(newsletters::routes)
             .configure(subscribers::routes)
             .configure(feeds::routes)
+            .configure(suppressions::routes)
             .configure(digests::routes)
             .configure(webhooks::routes),
     );

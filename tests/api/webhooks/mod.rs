@@ -6,6 +6,7 @@
 mod crud;
 mod delivery;
 mod processes;
+mod suppressed;
 
 use std::path::Path;
 use std::process::Stdio;
