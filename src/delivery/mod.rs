@@ -321,18 +321,10 @@ impl Worker {
     async fn bounced(&self, m: &QueuedMessage, e: &SendError) {
         let suppressed = if e.is_hard_bounce() && m.kind != MessageKind::Test {
             self.suppressor
-                .suppress(
-                    &m.recipient,
-                    SuppressionReason::HardBounce,
-                    Source::Smtp,
-                    Some(&e.message),
-                )
+                .suppress(&m.recipient, SuppressionReason::HardBounce, Source::Smtp, Some(&e.message))
                 .await
-        } else if let (true, MessageKind::Digest, Some(digest)) = (e.transient, m.kind, m.digest_id)
-        {
-            self.suppressor
-                .soft_failure(&m.recipient, digest, &e.message)
-                .await
+        } else if let (true, MessageKind::Digest, Some(digest)) = (e.transient, m.kind, m.digest_id) {
+            self.suppressor.soft_failure(&m.recipient, digest, &e.message).await
         } else {
             return;
         };

@@ -20,10 +20,7 @@ impl SendError {
     /// The relay refused the recipient for good: a 5xx reply other than
     /// 552 (which RFC 5321 lets mean "too many recipients, try later").
     pub fn is_hard_bounce(&self) -> bool {
-        !self.transient
-            && self
-                .code
-                .is_some_and(|c| (500..600).contains(&c) && c != 552)
+        !self.transient && self.code.is_some_and(|c| (500..600).contains(&c) && c != 552)
     }
 }
 

@@ -188,9 +188,7 @@ impl Importer<'_> {
             }
             summary.suppressed += 1;
             if summary.suppressed_addresses.len() < MAX_INVALID_LISTED {
-                summary
-                    .suppressed_addresses
-                    .push(r.email.as_str().to_string());
+                summary.suppressed_addresses.push(r.email.as_str().to_string());
             }
             false
         });

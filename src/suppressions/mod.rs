@@ -82,11 +82,7 @@ impl Suppressor {
             )
             .await?;
         if outcome == Suppressed::New {
-            tracing::info!(
-                reason = reason.as_str(),
-                source = source.as_str(),
-                "address suppressed"
-            );
+            tracing::info!(reason = reason.as_str(), source = source.as_str(), "address suppressed");
             crate::metrics::suppressed(reason.as_str());
         }
         Ok(outcome == Suppressed::New)
@@ -151,13 +147,14 @@ pub struct SuppressionPage {
 pub async fn list(app: &App, q: &PageQuery) -> Result<SuppressionPage> {
     q.validate()?;
     let limit = q.limit.unwrap_or(50);
-    let before =
-        match q.after.as_deref().filter(|s| !s.is_empty()) {
-            None => 0,
-            Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                Error::invalid("invalid_cursor", "after is not a cursor from a page")
-            })?,
-        };
+    let before = match q.after.as_deref().filter(|s| !s.is_empty()) {
+        None => 0,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| Error::invalid("invalid_cursor", "after is not a cursor from a page"))?,
+    };
     let suppressions = app.store.suppressions(before, limit).await?;
     let next = (suppressions.len() == limit as usize)
         .then(|| suppressions.last().map(|s| s.id.to_string()))
@@ -177,11 +174,7 @@ pub async fn get(app: &App, email: &str) -> Result<Suppression> {
 /// Lifts the address's suppression; `NotFound` if it has none.
 pub async fn lift(app: &App, email: &str) -> Result<()> {
     let email = parse(email)?;
-    if !app
-        .store
-        .lift_suppression(email.as_str(), Utc::now())
-        .await?
-    {
+    if !app.store.lift_suppression(email.as_str(), Utc::now()).await? {
         return Err(Error::not_found("this address is not suppressed"));
     }
     tracing::info!("suppression lifted by an admin");

@@ -62,14 +62,7 @@ pub async fn show(
     q: web::Query<Query>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse> {
-    list_page(
-        &state,
-        &session,
-        StatusCode::OK,
-        q.into_inner().after,
-        json!(null),
-    )
-    .await
+    list_page(&state, &session, StatusCode::OK, q.into_inner().after, json!(null)).await
 }
 
 pub async fn lift(
