@@ -6,11 +6,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{
-    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions,
+    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions, webhooks,
 };
 use super::{
     archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
 };
+use crate::webhooks::payloads;
 
 struct BearerAuth;
 
@@ -122,8 +123,22 @@ impl Modify for UniqueOperationIds {
         feeds::list,
         feeds::get,
         feeds::delete,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::deliveries,
         metrics::metrics,
     ),
+    components(schemas(
+        payloads::WebhookEvent,
+        payloads::WebhookEventData,
+        payloads::SubscriptionEventData,
+        payloads::SuppressionEventData,
+        payloads::ErasureEventData,
+        payloads::DigestEventData,
+    )),
     modifiers(&BearerAuth, &UniqueOperationIds),
     tags(
         (name = "public", description = "Signup pages and forms, confirm and unsubscribe links"),

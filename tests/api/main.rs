@@ -26,3 +26,4 @@ mod site;
 mod smtp_outage;
 mod smtp_tls;
 mod unsubscribe;
+mod webhooks;
