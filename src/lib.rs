@@ -3,7 +3,8 @@
 //! Three floors, and imports point down only:
 //! adapters ([`routes`], [`cli`], [`commands`]) → use cases ([`signup`],
 //! [`subscribers`], [`newsletters`], [`digest`], [`news`], [`admins`],
-//! [`schedule`], [`preferences`], [`idempotency`], [`archive`], [`backup`], over
+//! [`schedule`], [`preferences`], [`idempotency`], [`archive`], [`backup`],
+//! [`webhooks`], over
 //! the shared [`app::App`]) → the store, mail and domain types ([`store`],
 //! [`email`], [`i18n`], [`delivery`], [`feeds`], [`domain`]).
 
@@ -34,3 +35,4 @@ pub mod store;
 pub mod subscribers;
 pub mod suppressions;
 pub mod telemetry;
+pub mod webhooks;

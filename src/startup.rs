@@ -93,8 +93,9 @@ pub async fn worker(config: &Config, store: Store, wake: Arc<Notify>) -> anyhow:
     })
 }
 
-/// Starts `config.workers` delivery workers sharing the queue; they stop
-/// when `stop` turns true, after finishing what they have in flight.
+/// Starts `config.workers` delivery workers sharing the queue, and (with
+/// any) the webhook dispatcher; they stop when `stop` turns true, after
+/// finishing what they have in flight.
 pub async fn spawn_workers(
     config: &Config,
     store: &Store,
@@ -107,6 +108,10 @@ pub async fn spawn_workers(
         let mut w = worker(config, store.clone(), wake.clone()).await?;
         w.rate = rate.clone();
         handles.push(tokio::spawn(w.run(stop.clone())));
+    }
+    if config.workers > 0 {
+        let dispatcher = crate::webhooks::Dispatcher::new(store.clone(), config)?;
+        handles.push(tokio::spawn(dispatcher.run(stop.clone())));
     }
     Ok(handles)
 }

@@ -60,6 +60,9 @@ pub const KEYS: &[&str] = &[
     "feeds_allow_private",
     "feed_timeout",
     "feed_max_bytes",
+    "webhook_timeout",
+    "webhook_retry_base",
+    "webhook_disable_after",
     "purge_after",
     "purge_interval",
     "lease",
@@ -173,6 +176,12 @@ pub struct Config {
     pub feed_timeout: Duration,
     /// A feed response larger than this is refused while it streams in.
     pub feed_max_bytes: u64,
+    /// Connect-plus-answer limit for one webhook delivery.
+    pub webhook_timeout: Duration,
+    /// First webhook retry delay; doubles per attempt up to an hour.
+    pub webhook_retry_base: Duration,
+    /// An endpoint whose every attempt failed for this long is disabled.
+    pub webhook_disable_after: Duration,
     /// The zone of times readers see, and of schedules that name none.
     pub timezone: chrono_tz::Tz,
     /// A slot missed (the server was down) by less than this still runs,
@@ -291,6 +300,9 @@ impl Config {
             feed_timeout: dur("feed_timeout", "15s")?,
             feed_max_bytes: parse_size(get("feed_max_bytes").unwrap_or("5MiB"))
                 .context("invalid `feed_max_bytes`")?,
+            webhook_timeout: dur("webhook_timeout", "10s")?,
+            webhook_retry_base: dur("webhook_retry_base", "30s")?,
+            webhook_disable_after: dur("webhook_disable_after", "3d")?,
             timezone: crate::domain::parse_zone(get("timezone").unwrap_or("UTC"))
                 .context("invalid `timezone`")?,
             schedule_grace: dur("schedule_grace", "1h")?,

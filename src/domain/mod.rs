@@ -15,6 +15,7 @@ mod slug;
 mod status;
 pub mod text;
 pub mod token;
+mod webhook;
 
 pub use email::{EmailError, SubscriberEmail};
 pub use fields::{
@@ -31,6 +32,7 @@ pub use status::{
     DigestStatus, MessageKind, MessageStatus, RunStatus, SubscriptionStatus, SuppressionReason,
     UnknownValue,
 };
+pub use webhook::{Event, EventType, WebhookUrl};
 
 /// True when `s` holds a control character (CR, LF, NUL, DEL, …), which no
 /// field of ours accepts: they are how header and log injection start.

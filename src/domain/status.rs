@@ -219,14 +219,21 @@ mod tests {
             SubscriptionStatus::names(),
             "pending, confirmed, unsubscribed, bounced or complained"
         );
-        // Serde writes the names as given, underscores and all.
+        // Serde writes the same text as the database, underscores and all.
         assert_eq!(
             serde_json::to_string(&SuppressionReason::HardBounce).unwrap(),
             "\"hard_bounce\""
         );
+        for r in SuppressionReason::ALL {
+            assert_eq!(r.as_str().parse::<SuppressionReason>(), Ok(*r));
+        }
         assert_eq!(
-            serde_json::from_str::<SuppressionReason>("\"soft_bounce\"").unwrap(),
-            SuppressionReason::SoftBounce
+            SuppressionReason::Complained.status(),
+            SubscriptionStatus::Complained
+        );
+        assert_eq!(
+            SuppressionReason::SoftBounce.status(),
+            SubscriptionStatus::Bounced
         );
         assert_eq!(
             serde_json::to_string(&MessageKind::Confirm).unwrap(),

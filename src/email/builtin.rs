@@ -139,6 +139,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/snippet.html"),
     ),
     (
+        "admin/webhooks.html",
+        include_str!("../../templates/admin/webhooks.html"),
+    ),
+    (
+        "admin/webhook.html",
+        include_str!("../../templates/admin/webhook.html"),
+    ),
+    (
         "email/confirm/subject.txt",
         include_str!("../../templates/email/confirm/subject.txt"),
     ),

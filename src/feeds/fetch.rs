@@ -119,7 +119,7 @@ impl Resolve for GuardedResolver {
 
 /// The check a URL must pass before anything connects to it: http or https,
 /// and, unless private addresses are allowed, no refused IP literal.
-fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
+pub fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::Scheme(url.scheme().to_string()));
     }
@@ -134,6 +134,37 @@ fn check_url(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
     } else {
         Err(FetchError::Refused(ip.to_string()))
     }
+}
+
+/// An HTTP client behind the same guard that follows no redirect (a
+/// webhook's answer is its status): for outgoing webhooks.
+pub fn guarded_client(
+    allow_private: bool,
+    timeout: Duration,
+    user_agent: &str,
+) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .redirect(redirect::Policy::none())
+        .no_proxy();
+    if !allow_private {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver));
+    }
+    Ok(builder.build()?)
+}
+
+/// Finds the guard's own refusal in a client error's cause chain.
+pub fn refusal(e: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(ours) = err.downcast_ref::<FetchError>() {
+            return Some(ours.to_string());
+        }
+        source = err.source();
+    }
+    None
 }
 
 /// An HTTP client for feeds, built once and shared by every poll.

@@ -4,7 +4,7 @@
 
 mod fetch;
 
-pub use fetch::{is_public, FetchError, Fetcher};
+pub use fetch::{check_url, guarded_client, is_public, refusal, FetchError, Fetcher};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -46,6 +46,9 @@ const STATUSES: [&str; 6] = [
 /// The outcomes of scheduled slots.
 const RUN_STATUSES: [&str; 3] = ["sent", "skipped", "missed"];
 
+/// The outcomes of webhook delivery attempts.
+const WEBHOOK_OUTCOMES: [&str; 2] = ["delivered", "failed"];
+
 /// Every series this process keeps, and the registry that renders them.
 struct Metrics {
     registry: Registry,
@@ -54,6 +57,7 @@ struct Metrics {
     retried: IntCounterVec,
     skipped: IntCounterVec,
     schedule_runs: IntCounterVec,
+    webhook_attempts: IntCounterVec,
     suppressions: IntCounterVec,
     send_duration: Histogram,
     http: http::Http,
@@ -104,6 +108,20 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     registry
         .register(Box::new(schedule_runs.clone()))
         .expect("unique name");
+    let webhook_attempts = IntCounterVec::new(
+        Opts::new(
+            "herald_webhook_attempts_total",
+            "Webhook delivery attempts by outcome, made by this process.",
+        ),
+        &["outcome"],
+    )
+    .expect("valid metric");
+    for outcome in WEBHOOK_OUTCOMES {
+        webhook_attempts.with_label_values(&[outcome]);
+    }
+    registry
+        .register(Box::new(webhook_attempts.clone()))
+        .expect("unique name");
     let suppressions = IntCounterVec::new(
         Opts::new(
             "herald_suppressions_total",
@@ -134,6 +152,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         retried,
         skipped,
         schedule_runs,
+        webhook_attempts,
         suppressions,
         send_duration,
         http,
@@ -179,6 +198,12 @@ pub fn schedule_run(status: &str) {
     if RUN_STATUSES.contains(&status) {
         METRICS.schedule_runs.with_label_values(&[status]).inc();
     }
+}
+
+/// A webhook delivery attempt ended `delivered` (a 2xx) or `failed`.
+pub fn webhook_attempt(delivered: bool) {
+    let outcome = WEBHOOK_OUTCOMES[usize::from(!delivered)];
+    METRICS.webhook_attempts.with_label_values(&[outcome]).inc();
 }
 
 /// Runs `send` and records how long it took, whatever the outcome, also

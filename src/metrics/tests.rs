@@ -138,3 +138,21 @@ fn reader_counters_show_from_the_start_and_count() {
     assert!(delta(&before, &after, "herald_confirmations_total") >= 2.0);
     assert!(delta(&before, &after, "herald_unsubscribes_total") >= 3.0);
 }
+
+#[test]
+fn webhook_attempts_show_from_the_start_and_count_by_outcome() {
+    let before = render(&[]);
+    for outcome in ["delivered", "failed"] {
+        value(
+            &before,
+            &format!("herald_webhook_attempts_total{{outcome=\"{outcome}\"}}"),
+        );
+    }
+    webhook_attempt(true);
+    webhook_attempt(false);
+    webhook_attempt(false);
+    let after = render(&[]);
+    let series = |o: &str| format!("herald_webhook_attempts_total{{outcome=\"{o}\"}}");
+    assert!(delta(&before, &after, &series("delivered")) >= 1.0);
+    assert!(delta(&before, &after, &series("failed")) >= 2.0);
+}

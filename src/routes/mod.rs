@@ -18,10 +18,10 @@ mod metrics;
 mod news;
 pub mod openapi;
 mod pages;
+mod provider_webhooks;
 pub mod rate_limit;
 mod subscriptions;
 mod unsubscribe;
-mod webhooks;
 
 use actix_web::dev::Service;
 use actix_web::http::{header, Method, StatusCode};
@@ -244,11 +244,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, origins: &[Origin]) {
         ))
         .service(resource(
             "/webhooks/ses",
-            vec![("POST", web::post().to(webhooks::ses))],
+            vec![("POST", web::post().to(provider_webhooks::ses))],
         ))
         .service(resource(
             "/webhooks/postmark",
-            vec![("POST", web::post().to(webhooks::postmark))],
+            vec![("POST", web::post().to(provider_webhooks::postmark))],
         ))
         .service(admin::scope())
         .configure(console::configure)

@@ -6,12 +6,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::admin::{
-    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions,
+    digests, feed_items, feeds, import, newsletters, schedules, subscribers, suppressions, webhooks,
 };
 use super::{
-    archive, confirm, embed, health, manage, metrics, news, pages, subscriptions, unsubscribe,
-    webhooks,
+    archive, confirm, embed, health, manage, metrics, news, pages, provider_webhooks,
+    subscriptions, unsubscribe,
 };
+use crate::webhooks::payloads;
 
 struct BearerAuth;
 
@@ -123,10 +124,24 @@ impl Modify for UniqueOperationIds {
         feeds::list,
         feeds::get,
         feeds::delete,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::deliveries,
         metrics::metrics,
-        webhooks::ses,
-        webhooks::postmark,
+        provider_webhooks::ses,
+        provider_webhooks::postmark,
     ),
+    components(schemas(
+        payloads::WebhookEvent,
+        payloads::WebhookEventData,
+        payloads::SubscriptionEventData,
+        payloads::SuppressionEventData,
+        payloads::ErasureEventData,
+        payloads::DigestEventData,
+    )),
     modifiers(&BearerAuth, &UniqueOperationIds),
     tags(
         (name = "public", description = "Signup pages and forms, confirm and unsubscribe links"),

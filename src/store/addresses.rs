@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::subscriptions::log_consent;
+use super::webhook_events::{emit_event, subscriber_event};
 use super::ConsentContext;
 use super::{both, BeginWrite, Error, Result, Store};
 use crate::domain::erasure::ErasureKey;
-use crate::domain::{MessageKind, MessageStatus, SubscriptionStatus};
+use crate::domain::{Event, EventType, MessageKind, MessageStatus, SubscriptionStatus};
 
 /// Everything held on one address (GDPR art. 15).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -125,6 +126,12 @@ impl Store {
             };
             if changed > 0 {
                 log_consent!(tx, subscriber_id, newsletter_id, status.as_str(), now, ctx)?;
+                let kind = if status == SubscriptionStatus::Confirmed {
+                    EventType::Confirmed
+                } else {
+                    EventType::Unsubscribed
+                };
+                subscriber_event!(tx, subscriber_id, newsletter_id, kind, now)?;
             }
             tx.commit().await?;
             Ok(())
@@ -219,6 +226,8 @@ impl Store {
             if gone == 0 && suppressed == 0 {
                 return Err(Error::NotFound);
             }
+            let event = Event::new(EventType::Erased, serde_json::json!({ "email": email }), now);
+            emit_event!(tx, &event, now)?;
             sqlx::query(
                 "INSERT INTO erased (email_hash, erased_at) VALUES ($1, $2) ON CONFLICT (email_hash) DO NOTHING",
             )

@@ -63,6 +63,11 @@ const SQLITE: &[(i64, &str)] = &[
         "cf14a0b605155231e1176fc4ea8b0a237b222bae8531d1aa\
       46082167c32232343365bf60f45d1626bc6f361a5684f909",
     ),
+    (
+        17,
+        "080346f23eec7c5484367f6c2784741f06599257791ff4da\
+      54573a4e0c5066ed921b461ae5b3fd8f73823fa8dc8042cd",
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -125,6 +130,11 @@ const POSTGRES: &[(i64, &str)] = &[
         12,
         "83cbf35cce01e64e6c8281ce96f19a9d9a9369798cfec4b8\
       f2cf32cfc454a8111a98b223c85b0b1c0f6ed9a03c0cbe82",
+    ),
+    (
+        17,
+        "23b6744f78c0ab1207c65c178cbbc5fdafe17c7a8d40e722\
+      75132c4ec10562d1da2e97958351977da261cc35d09460b4",
     ),
 ];
 

@@ -217,16 +217,25 @@ impl Store {
         if busy.is_some() {
             return Ok(());
         }
-        writing!(self, p => sqlx::query(
-            "UPDATE digests SET status = 'sent', finished_at = $1 \
-             WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \
-             (SELECT 1 FROM messages WHERE digest_id = $2 AND status IN ('queued', 'sending'))",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
-        Ok(())
+        // The change and its `digest.sent` event commit together.
+        both!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let done: Option<super::webhook_events::DigestDone> = sqlx::query_as(AssertSqlSafe(format!(
+                "UPDATE digests SET status = 'sent', finished_at = $1 \
+                 WHERE id = $2 AND status IN ('queued', 'sending') AND NOT EXISTS \
+                 (SELECT 1 FROM messages WHERE digest_id = $2 AND status IN ('queued', 'sending')) \
+                 {}",
+                super::webhook_events::DIGEST_DONE
+            )))
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(done) = done {
+                super::webhook_events::emit_event!(tx, &done.event(now), now)?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use sqlx::AssertSqlSafe;
+
 use super::{both, BeginWrite, Error, Result, Store};
 
 pub struct NewDigest<'a> {
@@ -131,16 +133,21 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query(
+            let done: super::webhook_events::DigestDone = sqlx::query_as(AssertSqlSafe(format!(
                 "UPDATE digests SET recipients = $1, \
                  status = CASE WHEN $1 = 0 THEN 'sent' ELSE status END, \
-                 finished_at = CASE WHEN $1 = 0 THEN $2 ELSE NULL END WHERE id = $3",
-            )
+                 finished_at = CASE WHEN $1 = 0 THEN $2 ELSE NULL END WHERE id = $3 {}",
+                super::webhook_events::DIGEST_DONE
+            )))
             .bind(recipients as i32)
             .bind(d.now)
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            // Nobody to send to: sent already.
+            if recipients == 0 {
+                super::webhook_events::emit_event!(tx, &done.event(d.now), d.now)?;
+            }
             tx.commit().await?;
             Ok(Ok((id, recipients)))
         }.await);

@@ -34,6 +34,9 @@ mod signups;
 mod sqlite_writer;
 mod subscriptions;
 mod suppressions;
+pub(crate) mod webhook_events;
+mod webhook_queue;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -67,6 +70,8 @@ pub use subscriptions::{
     TokenState,
 };
 pub use suppressions::{NewSuppression, Suppressed, Suppression};
+pub use webhook_queue::{AttemptOutcome, ClaimedWebhook};
+pub use webhooks::{WebhookAttempt, WebhookEndpoint};
 
 /// Runs the same expression on whichever pool the store holds.
 macro_rules! both {

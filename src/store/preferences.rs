@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::queue::NewMessage;
 use super::subscriptions::log_consent;
+use super::webhook_events::subscriber_event;
 use super::{both, BeginWrite, ConsentContext, Error, Result, Store};
-use crate::domain::SubscriptionStatus;
+use crate::domain::{EventType, SubscriptionStatus};
 
 /// One subscriber as their preference page shows them.
 #[derive(Debug, Clone)]
@@ -102,6 +103,7 @@ impl Store {
                         continue;
                     };
                     log_consent!(tx, w.subscriber_id, n, "confirmed", now, w.consent)?;
+                    subscriber_event!(tx, w.subscriber_id, n, EventType::Confirmed, now)?;
                     if let Some((_, m)) = w.welcomes.iter().find(|(id, _)| *id == n) {
                         let m = NewMessage { subscription_id: Some(subscription_id), ..m.clone() };
                         m.insert(&mut *tx, Some(w.subscriber_id), now).await?;
@@ -122,6 +124,7 @@ impl Store {
                         continue;
                     }
                     log_consent!(tx, w.subscriber_id, n, "unsubscribed", now, w.consent)?;
+                    subscriber_event!(tx, w.subscriber_id, n, EventType::Unsubscribed, now)?;
                     changes.push((n, SubscriptionStatus::Unsubscribed));
                 }
             }

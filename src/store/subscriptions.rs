@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::queue::NewMessage;
 use super::suppressions::lift_suppression;
+use super::webhook_events::subscriber_event;
 use super::{both, BeginWrite, Error, Result, Store};
-use crate::domain::SubscriptionStatus;
+use crate::domain::{EventType, SubscriptionStatus};
 
 /// Where a consent event came from (GDPR art. 7 evidence).
 #[derive(Debug, Clone, Default)]
@@ -203,6 +204,7 @@ impl Store {
                 if changed == 1 {
                     used = true;
                     log_consent!(tx, subscriber_id, newsletter_id, "confirmed", now, consent)?;
+                    subscriber_event!(tx, subscriber_id, newsletter_id, EventType::Confirmed, now)?;
                     if let Some((_, welcome)) = welcomes.iter().find(|(n, _)| *n == newsletter_id) {
                         let welcome = NewMessage { subscription_id: Some(subscription_id), ..welcome.clone() };
                         welcome.insert(&mut *tx, Some(subscriber_id), now).await?;
@@ -286,6 +288,7 @@ impl Store {
             .await?;
             if let Some((subscriber_id, newsletter_id)) = changed {
                 log_consent!(tx, subscriber_id, newsletter_id, "unsubscribed", now, consent)?;
+                subscriber_event!(tx, subscriber_id, newsletter_id, EventType::Unsubscribed, now)?;
             }
             tx.commit().await?;
             Ok::<_, Error>(changed.is_some())

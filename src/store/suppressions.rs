@@ -136,6 +136,10 @@ impl Store {
             .bind(s.email)
             .execute(&mut *tx)
             .await?;
+            if outcome == Suppressed::New {
+                let event = super::webhook_events::suppression_event(s, now);
+                super::webhook_events::emit_event!(tx, &event, now)?;
+            }
             tx.commit().await?;
             Ok(outcome)
         })

@@ -20,6 +20,8 @@ pub struct Log {
     pub attempts: HashMap<String, Vec<Instant>>,
     /// Accepted messages per recipient.
     pub delivered: HashMap<String, usize>,
+    /// Each accepted message per recipient: its envelope sender and data.
+    pub messages: HashMap<String, Vec<(String, String)>>,
 }
 
 pub struct FakeSmtp {
@@ -56,6 +58,17 @@ impl FakeSmtp {
             .unwrap_or(0)
     }
 
+    /// The messages accepted for `rcpt`: envelope sender and raw data.
+    pub fn messages(&self, rcpt: &str) -> Vec<(String, String)> {
+        self.log
+            .lock()
+            .unwrap()
+            .messages
+            .get(rcpt)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// When each delivery was accepted is not kept; attempts are enough.
     pub fn all_attempts(&self) -> Vec<Instant> {
         let mut all: Vec<Instant> = self
@@ -83,6 +96,7 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
             let mut lines = BufReader::new(read).lines();
             let mut accepted: Vec<String> = Vec::new();
             let mut after_data: Option<&'static str> = None;
+            let mut mail_from = String::new();
             if write.write_all(b"220 fake.test ESMTP\r\n").await.is_err() {
                 return;
             }
@@ -92,6 +106,11 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
                     "250 fake.test".to_string()
                 } else if upper.starts_with("MAIL FROM") {
                     accepted.clear();
+                    mail_from = line
+                        .split(['<', '>'])
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_string();
                     "250 2.1.0 OK".to_string()
                 } else if upper.starts_with("RCPT TO") {
                     let rcpt = line
@@ -120,10 +139,13 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
                         "503 5.5.1 no valid recipients".to_string()
                     } else {
                         let _ = write.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
                         while let Ok(Some(l)) = lines.next_line().await {
                             if l == "." {
                                 break;
                             }
+                            data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                            data.push_str("\r\n");
                         }
                         match after_data.take() {
                             Some("hang") => {
@@ -135,7 +157,9 @@ async fn serve(listener: TcpListener, script: Script, log: Arc<Mutex<Log>>) {
                         }
                         let mut log = log.lock().unwrap();
                         for r in accepted.drain(..) {
-                            *log.delivered.entry(r).or_default() += 1;
+                            *log.delivered.entry(r.clone()).or_default() += 1;
+                            let m = (mail_from.clone(), data.clone());
+                            log.messages.entry(r).or_default().push(m);
                         }
                         "250 2.0.0 queued".to_string()
                     }

@@ -9,6 +9,7 @@ pub(crate) mod newsletters;
 pub(crate) mod schedules;
 pub(crate) mod subscribers;
 pub(crate) mod suppressions;
+pub(crate) mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -151,6 +152,25 @@ pub fn scope() -> actix_web::Scope {
                 ("GET", web::get().to(feeds::get)),
                 ("DELETE", web::delete().to(feeds::delete)),
             ],
+        ))
+        .service(resource(
+            "/webhooks",
+            vec![
+                ("GET", web::get().to(webhooks::list)),
+                ("POST", web::post().to(webhooks::create)),
+            ],
+        ))
+        .service(resource(
+            "/webhooks/{id}",
+            vec![
+                ("GET", web::get().to(webhooks::get)),
+                ("PATCH", web::patch().to(webhooks::update)),
+                ("DELETE", web::delete().to(webhooks::delete)),
+            ],
+        ))
+        .service(resource(
+            "/webhooks/{id}/deliveries",
+            vec![("GET", web::get().to(webhooks::deliveries))],
         ))
         .service(resource(
             "/subscribers/{email}",

@@ -80,6 +80,12 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
         .and_hms_opt(0, 0, 0)
         .expect("midnight exists")
         .and_utc();
+    // Endpoints disabled for failing get a notice here too.
+    let disabled_webhooks: Vec<_> = crate::webhooks::list(&state)
+        .await?
+        .into_iter()
+        .filter(|w| w.disabled_at.is_some())
+        .collect();
     let mut cards = Vec::new();
     for n in state.store.list_newsletters().await? {
         let counts = state.store.status_counts(n.id).await?;
@@ -108,6 +114,7 @@ pub async fn show(session: Session, state: web::Data<AppState>) -> Result<HttpRe
             "cards": cards,
             "chart_width": WIDTH,
             "chart_height": HEIGHT,
+            "disabled_webhooks": disabled_webhooks,
             "suppressed": crate::suppressions::count(&state).await?,
         }),
     ))

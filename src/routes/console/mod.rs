@@ -12,6 +12,7 @@ mod newsletters;
 pub mod session;
 mod subscribers;
 mod suppressions;
+mod webhooks;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -243,6 +244,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(subscribers::routes)
             .configure(feeds::routes)
             .configure(suppressions::routes)
-            .configure(digests::routes),
+            .configure(digests::routes)
+            .configure(webhooks::routes),
     );
 }
