@@ -178,3 +178,37 @@ async fn the_listener_refuses_what_it_should_and_keeps_working() {
     let s = suppression_of(&app, &reader).await.expect("suppressed");
     assert_eq!(s["reason"], "hard_bounce");
 }
+
+#[tokio::test]
+async fn outbox_mail_shows_its_bounce_address_as_return_path() {
+    let outbox = std::env::temp_dir().join(format!("herald-outbox-{}", random_hex(12)));
+    let app = spawn_app_with(&[
+        ("smtp_url", ""),
+        ("outbox_dir", outbox.to_str().unwrap()),
+        ("bounce_domain", DOMAIN),
+    ])
+    .await;
+    app.add_newsletter("daily", "Daily").await;
+    let reader = unique_email();
+    app.signup(&reader, &["daily"]).await;
+    app.wait_queue_drained().await;
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    std::fs::remove_dir_all(&outbox).unwrap();
+    let first = raw.lines().next().unwrap();
+    assert!(
+        first.starts_with("Return-Path: <bounces+") && first.ends_with(&format!("@{DOMAIN}>")),
+        "{first}"
+    );
+    assert!(
+        !first.contains(reader.split('@').next().unwrap()),
+        "{first}"
+    );
+    let from = raw.lines().find(|l| l.starts_with("From: ")).unwrap();
+    assert!(from.ends_with("<news@herald.test>"), "{from}");
+}
