@@ -64,3 +64,40 @@ impl BounceSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> anyhow::Result<BounceSettings> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        BounceSettings::parse(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn bounce_settings_are_checked_and_the_password_hidden() {
+        let s = parse(&[
+            ("bounce_domain", "@Bounces.Example.com"),
+            ("bounce_listen", "127.0.0.1:2525"),
+            ("webhook_user", "pm"),
+            ("webhook_password", "hunter2-secret"),
+            ("sns_topic_arns", "arn:a, arn:b ,"),
+        ])
+        .unwrap();
+        assert_eq!(s.domain.as_deref(), Some("bounces.example.com"));
+        assert_eq!(s.sns_topics, ["arn:a", "arn:b"]);
+        assert!(!format!("{s:?}").contains("hunter2"));
+        for bad in [
+            vec![("bounce_domain", "not a domain")],
+            vec![("bounce_domain", "localhost")],
+            vec![("bounce_listen", "127.0.0.1:2525")],
+            vec![("bounce_domain", "b.example"), ("bounce_listen", "nowhere")],
+        ] {
+            assert!(parse(&bad).is_err(), "{bad:?}");
+        }
+        assert!(parse(&[]).unwrap().domain.is_none());
+    }
+}
