@@ -64,6 +64,21 @@ const SQLITE: &[(i64, &str)] = &[
       46082167c32232343365bf60f45d1626bc6f361a5684f909",
     ),
     (
+        13,
+        "c3b56ec8d5e1770bd885f718080deb0ee6f1136da46dfb0c\
+      d1a3c1e2733c02f4849f95abffdcf19c8665230ca0049012",
+    ),
+    (
+        14,
+        "2fe0b5ba16ea330f2824ff4697d143b1acff04bca28e82d6\
+      f6bc2922ad1ca5333504e36c04716350fbc6c5cc1bb4a204",
+    ),
+    (
+        15,
+        "c8d7f0e73a00b929de7d44ca946d01b4ffc5422cc3eedcc0\
+      e85d9199cf89cbc59bc96932c46f6ecb21ec1e94813e2dd8",
+    ),
+    (
         17,
         "080346f23eec7c5484367f6c2784741f06599257791ff4da\
       54573a4e0c5066ed921b461ae5b3fd8f73823fa8dc8042cd",
@@ -130,6 +145,21 @@ const POSTGRES: &[(i64, &str)] = &[
         12,
         "83cbf35cce01e64e6c8281ce96f19a9d9a9369798cfec4b8\
       f2cf32cfc454a8111a98b223c85b0b1c0f6ed9a03c0cbe82",
+    ),
+    (
+        13,
+        "6551f49fc193bc84e78655119c5695ca8485eb576936538a\
+      b33835891fb2da21bae8f3acf69c6c10a439201ff55e77ef",
+    ),
+    (
+        14,
+        "a0658cdc7061dfd2bcefc0d080ed09df27d26198135ee993\
+      211a8addd274f95443c9fe2b6ff50efc0878070d00807632",
+    ),
+    (
+        15,
+        "8c570f45d409f087063ee5eeb0f04083074c11e4d61c7805\
+      52a50aaed3ac276d53e97644e64368b3da4d344ff7eee715",
     ),
     (
         17,

@@ -34,6 +34,8 @@ mod signups;
 mod sqlite_writer;
 mod subscriptions;
 mod suppressions;
+#[cfg(test)]
+mod upgrade;
 pub(crate) mod webhook_events;
 mod webhook_queue;
 mod webhooks;
