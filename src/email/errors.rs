@@ -18,13 +18,42 @@ pub struct SendError {
 
 impl SendError {
     /// The relay refused the recipient for good: a 5xx reply other than
-    /// 552 (which RFC 5321 lets mean "too many recipients, try later").
+    /// 552 (which RFC 5321 lets mean "too many recipients, try later"),
+    /// about the recipient rather than about us. A relay that refuses
+    /// every message (530 authentication required, 554 5.7.1 relaying
+    /// denied, a syntax error) must not suppress the whole list, so with
+    /// an enhanced status code (RFC 3463) only the addressing (5.1.x),
+    /// mailbox (5.2.x, but 5.2.2 "mailbox full") and routing (5.4.x)
+    /// classes count; without one, 550, 551 and 553.
     pub fn is_hard_bounce(&self) -> bool {
-        !self.transient
-            && self
-                .code
-                .is_some_and(|c| (500..600).contains(&c) && c != 552)
+        let Some(code) = self.code.filter(|c| (500..600).contains(c) && *c != 552) else {
+            return false;
+        };
+        if self.transient {
+            return false;
+        }
+        match enhanced_status(&self.message) {
+            Some((class, detail)) => matches!(class, 1 | 4) || (class == 2 && detail != 2),
+            None => matches!(code, 550 | 551 | 553),
+        }
     }
+}
+
+/// The subject and detail of the first permanent enhanced status code
+/// (`5.x.y`) in a reply.
+fn enhanced_status(reply: &str) -> Option<(u16, u16)> {
+    reply
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ':' | ',' | ';'))
+        .find_map(|word| {
+            let mut parts = word.split('.');
+            let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+            let digits =
+                |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
+            if class != "5" || parts.next().is_some() || !digits(subject) || !digits(detail) {
+                return None;
+            }
+            Some((subject.parse().ok()?, detail.parse().ok()?))
+        })
 }
 
 pub(super) fn classify(e: lettre::transport::smtp::Error) -> SendError {
@@ -100,6 +129,56 @@ mod tests {
             "552 mailbox of [address] is full."
         );
         assert_eq!(without_addresses("451 try later @ 5"), "451 try later @ 5");
+    }
+
+    fn refusal(code: u16, message: &str) -> SendError {
+        SendError {
+            transient: false,
+            message: message.into(),
+            code: Some(code),
+        }
+    }
+
+    #[test]
+    fn only_refusals_of_the_recipient_are_hard_bounces() {
+        let hard = [
+            (
+                550,
+                "permanent error (550): 5.1.1 <[address]>: Recipient address rejected",
+            ),
+            (550, "550 No such user here"),
+            (553, "553 mailbox name not allowed"),
+            (551, "551 User not local"),
+            (
+                550,
+                "550 5.2.1 The email account that you tried to reach is disabled",
+            ),
+            (554, "554 5.4.4 Unable to route: no such domain"),
+        ];
+        for (code, message) in hard {
+            assert!(refusal(code, message).is_hard_bounce(), "{message}");
+        }
+        let not_hard = [
+            (552, "552 5.3.4 Too many recipients"),
+            (530, "530 5.7.0 Authentication required"),
+            (535, "535 Authentication credentials invalid"),
+            (554, "554 5.7.1 Relay access denied"),
+            (550, "550 5.7.1 Message rejected as spam"),
+            (550, "550 5.2.2 Mailbox full"),
+            (554, "554 Transaction failed"),
+            (500, "500 Syntax error, command unrecognized"),
+        ];
+        for (code, message) in not_hard {
+            assert!(!refusal(code, message).is_hard_bounce(), "{message}");
+        }
+        let mut later = refusal(550, "550 5.1.1 unknown");
+        later.transient = true;
+        assert!(!later.is_hard_bounce());
+        assert!(!SendError {
+            code: None,
+            ..refusal(550, "client error")
+        }
+        .is_hard_bounce());
     }
 
     #[test]

@@ -197,6 +197,12 @@ impl Store {
     /// an import cannot add it back. `NotFound` if nothing was held.
     pub async fn erase(&self, email: &str, key: &ErasureKey, now: DateTime<Utc>) -> Result<()> {
         let hash = key.hash(email);
+        // Webhook deliveries whose payload names the address, sent or not.
+        let named = serde_json::to_string(email).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let forget_webhooks = match self {
+            Store::Sqlite(_) => "DELETE FROM webhook_deliveries WHERE instr(payload, $1) > 0",
+            Store::Postgres(_) => "DELETE FROM webhook_deliveries WHERE strpos(payload, $1) > 0",
+        };
         both!(self, p => {
             let mut tx = p.begin_write().await?;
             let gone = sqlx::query("DELETE FROM subscribers WHERE email = $1")
@@ -221,6 +227,10 @@ impl Store {
             .rows_affected();
             sqlx::query("DELETE FROM soft_bounces WHERE email = $1")
                 .bind(email)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(forget_webhooks)
+                .bind(&named)
                 .execute(&mut *tx)
                 .await?;
             if gone == 0 && suppressed == 0 {

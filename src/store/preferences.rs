@@ -79,11 +79,20 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let status_of = |n: i64| current.iter().find(|(id, _)| *id == n).map(|(_, s)| *s);
+            // A suppressed address is not mailed again from a tick: only a
+            // fresh confirmation (or an admin) lifts a suppression.
+            let suppressed: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM suppressions x JOIN subscribers s ON s.email = x.email \
+                 WHERE s.id = $1)",
+            )
+            .bind(w.subscriber_id)
+            .fetch_one(&mut *tx)
+            .await?;
             let mut changes = Vec::new();
             for &n in w.offered {
                 let now_status = status_of(n);
                 if w.wanted.contains(&n) {
-                    if now_status == Some(SubscriptionStatus::Confirmed) {
+                    if suppressed || now_status == Some(SubscriptionStatus::Confirmed) {
                         continue;
                     }
                     // Only a row this statement confirms comes back: two

@@ -56,6 +56,12 @@ macro_rules! lift_suppression {
             .execute(&mut *$tx)
             .await?
             .rows_affected();
+            sqlx::query(
+                "DELETE FROM soft_bounces WHERE email = (SELECT email FROM subscribers WHERE id = $1)",
+            )
+            .bind($subscriber)
+            .execute(&mut *$tx)
+            .await?;
             if removed > 0 {
                 sqlx::query(
                     "UPDATE subscriptions SET updated_at = $2, \
@@ -88,7 +94,33 @@ impl Store {
                     .bind(s.email)
                     .fetch_optional(&mut *tx)
                     .await?;
+            // A late report about an erased address that has not come
+            // back: the suppression is kept by hash only, the address is
+            // not written again, and nobody is told.
+            let erased_and_gone: bool = current.is_none()
+                && sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM erased WHERE email_hash = $1) \
+                       AND NOT EXISTS (SELECT 1 FROM subscribers WHERE email = $2)",
+                )
+                .bind(s.email_hash)
+                .bind(s.email)
+                .fetch_one(&mut *tx)
+                .await?;
             let outcome = match current {
+                None if erased_and_gone => {
+                    sqlx::query(
+                        "INSERT INTO suppressions (email, email_hash, reason, source, evidence, created_at) \
+                         VALUES (NULL, $1, $2, $3, NULL, $4) ON CONFLICT (email_hash) DO NOTHING",
+                    )
+                    .bind(s.email_hash)
+                    .bind(s.reason)
+                    .bind(s.source)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(Suppressed::Already);
+                }
                 Some(r) if r == s.reason || r == SuppressionReason::Complained => {
                     return Ok(Suppressed::Already);
                 }
@@ -107,7 +139,7 @@ impl Store {
                     Suppressed::New
                 }
                 None => {
-                    // An erased address that comes back keeps one row.
+                    // An erased address that signed up again keeps one row.
                     sqlx::query(
                         "INSERT INTO suppressions (email, email_hash, reason, source, evidence, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6) \

@@ -200,7 +200,7 @@ try {
   });
   await page.click("#import-form button[type=submit]");
   await page.locator("#import-result", { hasText: "Imported" }).waitFor();
-  assert.equal(await page.textContent("#import-result"), "Imported 8, skipped 0, invalid 1.");
+  assert.equal(await page.textContent("#import-result"), "Imported 8, skipped 0, invalid 1, suppressed 0.");
   assert.equal(await page.evaluate(() => document.getElementById("import-progress").value), 100);
   await page.goto(`${base}/admin/newsletters/${slug}/subscribers?status=pending`);
   assert.equal(await page.locator("#subscribers tbody tr").count(), 8, "the imported rows are pending");
@@ -265,6 +265,37 @@ try {
   assert.equal(await card.locator("[data-count=confirmed]").textContent(), "5");
   assert.ok((await card.locator("svg.chart rect").count()) === 60, "30 days of two bars");
   await screenshot(page, "dashboard");
+
+  step("a provider reports a hard bounce; the console lists the suppression and lifts it");
+  const bounced = `bo-${run}@example.com`;
+  const hook = await fetch(`${base}/webhooks/postmark`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Basic ${Buffer.from(`${need("WEBHOOK_USER")}:${need("WEBHOOK_PASSWORD")}`).toString("base64")}`,
+    },
+    body: JSON.stringify({
+      RecordType: "Bounce",
+      Type: "HardBounce",
+      Email: bounced,
+      Description: "The server was unable to deliver your message",
+      Details: `smtp; 550 5.1.1 <${bounced}>: Recipient address rejected`,
+    }),
+  });
+  assert.equal(hook.status, 200, "the provider's webhook is taken");
+  await page.goto(`${base}/admin`);
+  assert.equal(await page.locator("[data-count=suppressed]").textContent(), "1", "the dashboard counts it");
+  assert.equal(await card.locator("[data-count=confirmed]").textContent(), "4", "no longer confirmed");
+  await Promise.all([page.waitForNavigation(), page.click("a[href='/admin/suppressions']")]);
+  const suppressedRow = page.locator("#suppressions tbody tr", { hasText: bounced });
+  assert.match(await suppressedRow.textContent(), /hard bounce/);
+  assert.match(await suppressedRow.textContent(), /5\.1\.1/, "the evidence is shown");
+  await screenshot(page, "suppressions");
+  await Promise.all([page.waitForNavigation(), suppressedRow.locator("button", { hasText: "Lift" }).click()]);
+  assert.equal(await page.locator("#suppressions tbody tr", { hasText: bounced }).count(), 0, "lifted");
+  assert.equal(await page.locator("[data-count=suppressions]").textContent(), "0");
+  await page.goto(`${base}/admin`);
+  assert.equal(await card.locator("[data-count=confirmed]").textContent(), "5", "confirmed again");
 
   step("a form posted from another origin is refused");
   const csrf = await page.getAttribute("input[name=csrf]", "value");

@@ -79,6 +79,10 @@ export HERALD_LISTEN="127.0.0.1:${PORT}" \
   HERALD_SIGNUP_RATE=0 \
   HERALD_WORKER_POLL=100ms \
   HERALD_SEND_RATE=3
+# Postmark's webhook credentials: console.mjs reports a bounce through it.
+WEBHOOK_USER="postmark-e2e"
+WEBHOOK_PASSWORD="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export HERALD_WEBHOOK_USER="$WEBHOOK_USER" HERALD_WEBHOOK_PASSWORD="$WEBHOOK_PASSWORD"
 unset HERALD_ADMIN_TOKEN
 
 ADMIN_EMAIL="admin-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')@herald.test"
@@ -100,7 +104,8 @@ done
 status=0
 export HERALD_URL="http://127.0.0.1:${PORT}" MAILDEV_URL="$MAILDEV_URL" \
   ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  SCREENSHOTS="$E2E_DIR/screenshots" ARTICLE_PORT OTHER_PORT
+  SCREENSHOTS="$E2E_DIR/screenshots" ARTICLE_PORT OTHER_PORT \
+  WEBHOOK_USER WEBHOOK_PASSWORD
 for t in ${E2E_TESTS:-console embed}; do
   node "$E2E_DIR/$t.mjs" || status=$?
 done

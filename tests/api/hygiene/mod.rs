@@ -1,6 +1,7 @@
 //! List hygiene: addresses that bounce or complain are suppressed and get
 //! no more digests; the suppression list; lifting a suppression.
 
+mod edges;
 mod send_time;
 mod suppression_list;
 

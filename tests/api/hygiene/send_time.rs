@@ -1,10 +1,11 @@
 //! Bounces the relay reports while sending: a 5xx (but 552) suppresses at
 //! once; temporary failures that end three digests' deliveries suppress.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::fake_smtp::FakeSmtp;
-use crate::helpers::{add_confirmed, spawn_app_with, unique_email, wait_digest_status};
+use crate::helpers::{add_confirmed, confirm, spawn_app_with, unique_email, wait_digest_status};
 
 use super::*;
 
@@ -79,8 +80,10 @@ async fn a_hard_bounce_suppresses_and_the_next_digest_skips_the_address() {
 async fn temporary_failures_in_three_digests_make_a_soft_bounce() {
     let (full, fine) = (unique_email(), unique_email());
     let f = full.clone();
+    let refusing = Arc::new(AtomicBool::new(true));
+    let refuse = refusing.clone();
     let smtp = FakeSmtp::start(Arc::new(move |rcpt: &str, _: usize| {
-        if rcpt == f {
+        if rcpt == f && refuse.load(Ordering::SeqCst) {
             "452 4.2.2 Mailbox full".to_string()
         } else {
             "250 OK".to_string()
@@ -125,4 +128,30 @@ async fn temporary_failures_in_three_digests_make_a_soft_bounce() {
     assert_eq!(d["recipients"].as_i64(), Some(1), "{d}");
     assert_eq!(smtp.attempts(&full).len(), tries);
     assert_eq!(smtp.delivered(&fine), 4);
+
+    // The mailbox is emptied; the reader signs up and confirms, which lifts
+    // the suppression and starts the count again: one more full mailbox
+    // is not a fourth strike.
+    refusing.store(false, Ordering::SeqCst);
+    assert_eq!(app.signup(&full, &["daily"]).await.status(), 202);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while smtp.messages(&full).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no confirmation email"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = token_in_raw(&smtp.messages(&full)[0].1, "confirm");
+    assert_eq!(confirm(&app, &token).await.status(), 200);
+    assert!(suppression_of(&app, &full).await.is_none());
+    refusing.store(true, Ordering::SeqCst);
+    let id = start_digest(&app).await;
+    let d = wait_digest_status(&app, id, "sent").await;
+    assert_eq!(d["failed"].as_i64(), Some(1), "{d}");
+    assert!(suppression_of(&app, &full).await.is_none());
+    assert_eq!(
+        app.status_of("daily", &full).await.as_deref(),
+        Some("confirmed")
+    );
 }
