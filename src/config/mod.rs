@@ -254,7 +254,7 @@ impl Config {
                 .map(str::parse)
                 .transpose()
                 .context("invalid `smtp_pool`")?
-                .unwrap_or(4)
+                .unwrap_or(32)
                 .max(1),
             confirm_ttl: dur("confirm_ttl", "48h")?,
             resend_cooldown: dur("resend_cooldown", "10m")?,

@@ -197,11 +197,18 @@ impl Store {
     /// an import cannot add it back. `NotFound` if nothing was held.
     pub async fn erase(&self, email: &str, key: &ErasureKey, now: DateTime<Utc>) -> Result<()> {
         let hash = key.hash(email);
-        // Webhook deliveries whose payload names the address, sent or not.
+        // Delivered webhook events whose payload names the address (their
+        // attempts go with them). Those still waiting are sent first, so
+        // the other systems hear of the confirmation or unsubscription
+        // before the erasure; they are purged once delivered.
         let named = serde_json::to_string(email).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let forget_webhooks = match self {
-            Store::Sqlite(_) => "DELETE FROM webhook_deliveries WHERE instr(payload, $1) > 0",
-            Store::Postgres(_) => "DELETE FROM webhook_deliveries WHERE strpos(payload, $1) > 0",
+            Store::Sqlite(_) => {
+                "DELETE FROM webhook_deliveries WHERE status = 'delivered' AND instr(payload, $1) > 0"
+            }
+            Store::Postgres(_) => {
+                "DELETE FROM webhook_deliveries WHERE status = 'delivered' AND strpos(payload, $1) > 0"
+            }
         };
         both!(self, p => {
             let mut tx = p.begin_write().await?;

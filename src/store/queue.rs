@@ -132,12 +132,13 @@ impl Store {
     }
 
     /// Leases up to `limit` due messages to `worker`: first ones whose
-    /// previous lease ran out (a crashed worker), then queued ones whose
-    /// time has come, oldest first.
+    /// previous lease ran out (a crashed worker), then the priority lane
+    /// (due mail that is not a digest delivery: confirmations, welcomes),
+    /// then any queued ones whose time has come, oldest first.
     ///
-    /// Two statements, each walking its own partial index and stopping at
-    /// its limit: one `OR` of both conditions can't be read in index order
-    /// and would sort every due row on every claim.
+    /// Separate statements, each walking its own partial index and
+    /// stopping at its limit: one `OR` of the conditions can't be read in
+    /// index order and would sort every due row on every claim.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -151,55 +152,67 @@ impl Store {
             "SELECT id FROM messages WHERE status = 'sending' AND lease_until < $3 \
              AND worker_id <> $2 AND {DIGEST_LIVE} ORDER BY lease_until LIMIT $4"
         );
+        let priority = "SELECT id FROM messages WHERE status = 'queued' AND digest_id IS NULL \
+             AND next_attempt_at <= $3 ORDER BY next_attempt_at, id LIMIT $4"
+            .to_string();
         let due = format!(
             "SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $3 \
              AND {DIGEST_LIVE} ORDER BY next_attempt_at, id LIMIT $4"
         );
-        let mut claimed = Vec::new();
-        for pick in [expired, due] {
-            let want = limit as usize - claimed.len();
-            if want == 0 {
-                break;
-            }
-            let sql = |lock: &str| {
-                format!(
-                    "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
-                     attempts = attempts + 1 WHERE id IN ({pick}{lock}) {RETURNING}"
-                )
-            };
-            let mut rows: Vec<QueuedMessage> = match self {
-                Store::Sqlite(p) => {
-                    let mut writer = SqliteWriter::acquire(p).await?;
-                    sqlx::query_as(AssertSqlSafe(sql("")))
+        let sql = |pick: &str, lock: &str| {
+            format!(
+                "UPDATE messages SET status = 'sending', lease_until = $1, worker_id = $2, \
+                 attempts = attempts + 1 WHERE id IN ({pick}{lock}) {RETURNING}"
+            )
+        };
+        let picks = [expired, priority, due];
+        let mut claimed: Vec<QueuedMessage> = Vec::new();
+        match self {
+            Store::Sqlite(p) => {
+                let mut writer = SqliteWriter::acquire(p).await?;
+                for pick in &picks {
+                    let want = limit as usize - claimed.len();
+                    if want == 0 {
+                        break;
+                    }
+                    let mut rows = sqlx::query_as(AssertSqlSafe(sql(pick, "")))
                         .bind(lease_until)
                         .bind(worker)
                         .bind(now)
                         .bind(want as i64)
                         .fetch_all(&mut *writer)
-                        .await?
-                }
-                Store::Postgres(p) => {
-                    // The claim's commit doesn't wait for the WAL flush: a
-                    // claim lost to a database crash only puts a message
-                    // back in the queue, and one that was sent meanwhile is
-                    // one in flight, which may go out twice anyway. The
-                    // outcome's synchronous commit flushes the claim too.
-                    let mut tx = p.begin().await?;
-                    sqlx::query("SET LOCAL synchronous_commit = off")
-                        .execute(&mut *tx)
                         .await?;
-                    let rows = sqlx::query_as(AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
-                        .bind(lease_until)
-                        .bind(worker)
-                        .bind(now)
-                        .bind(want as i64)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    rows
+                    claimed.append(&mut rows);
                 }
-            };
-            claimed.append(&mut rows);
+            }
+            Store::Postgres(p) => {
+                // One transaction for every pick. Its commit doesn't wait
+                // for the WAL flush: a claim lost to a database crash only
+                // puts a message back in the queue, and one that was sent
+                // meanwhile is one in flight, which may go out twice
+                // anyway. The outcome's synchronous commit flushes the
+                // claim too.
+                let mut tx = p.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
+                for pick in &picks {
+                    let want = limit as usize - claimed.len();
+                    if want == 0 {
+                        break;
+                    }
+                    let mut rows =
+                        sqlx::query_as(AssertSqlSafe(sql(pick, " FOR UPDATE SKIP LOCKED")))
+                            .bind(lease_until)
+                            .bind(worker)
+                            .bind(now)
+                            .bind(want as i64)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    claimed.append(&mut rows);
+                }
+                tx.commit().await?;
+            }
         }
         Ok(claimed)
     }

@@ -3,6 +3,7 @@
 //! workers sharing one queue.
 //! Shared helpers live here.
 
+mod priority;
 mod smtp_replies;
 mod workers;
 

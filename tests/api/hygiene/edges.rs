@@ -1,17 +1,16 @@
 //! Where hygiene meets consent and erasure: a tick on the preference page
 //! does not mail a suppressed address again, a late report about an erased
 //! address does not bring the address back, and erasure forgets the
-//! webhook deliveries that name it.
+//! delivered webhook events that name it.
 
 use std::sync::Arc;
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::fake_smtp::FakeSmtp;
-use crate::helpers::{
-    add_confirmed, admin, admin_post, spawn_app_with, unique_email, wait_digest_status,
-};
+use crate::helpers::{add_confirmed, admin, spawn_app_with, unique_email, wait_digest_status};
+use crate::webhooks::{add_endpoint, attempts, wait_endpoint, Receiver};
 
 use super::*;
 
@@ -104,36 +103,26 @@ async fn a_late_report_about_an_erased_address_keeps_only_its_hash() {
 }
 
 #[tokio::test]
-async fn erasure_forgets_the_webhook_deliveries_that_name_the_address() {
+async fn erasure_forgets_the_delivered_webhook_events_that_name_the_address() {
     let app = spawn_app_with(&[("feeds_allow_private", "true")]).await;
     app.add_newsletter("daily", "Daily").await;
-    // Nothing listens there: its events stay waiting.
-    let r = admin_post(
-        &app,
-        "/api/admin/webhooks",
-        json!({ "url": "http://127.0.0.1:9/hook", "events": ["subscriber.confirmed"] }),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let mut receiver = Receiver::start(0).await;
+    let created = add_endpoint(&app, &receiver.url(), &["subscriber.confirmed"]).await;
+    receiver
+        .give_secret(created["secret"].as_str().unwrap())
+        .await;
+    let id = created["id"].as_i64().unwrap();
     let (gone, kept) = (unique_email(), unique_email());
     add_confirmed(&app, "daily", &gone).await;
     add_confirmed(&app, "daily", &kept).await;
-    assert_eq!(pending(&app, id).await, 2);
+    receiver
+        .wait_for(&["subscriber.confirmed", "subscriber.confirmed"])
+        .await;
+    wait_endpoint(&app, id, |w| w["pending"] == 0).await;
+    assert_eq!(attempts(&app, id).await.len(), 2);
 
     let path = format!("/api/admin/subscribers/{gone}");
     assert_eq!(admin(&app, Method::DELETE, &path, None).await.status(), 204);
-    assert_eq!(
-        pending(&app, id).await,
-        1,
-        "only the kept address's event waits"
-    );
-}
-
-/// How many events wait for endpoint `id`.
-async fn pending(app: &crate::helpers::TestApp, id: i64) -> i64 {
-    let r = app.admin_get(&format!("/api/admin/webhooks/{id}")).await;
-    assert_eq!(r.status(), 200);
-    let w: Value = r.json().await.unwrap();
-    w["pending"].as_i64().unwrap_or_else(|| panic!("{w}"))
+    let left = attempts(&app, id).await;
+    assert_eq!(left.len(), 1, "only the kept address's event: {left:?}");
 }
